@@ -1,0 +1,40 @@
+namespace NativeMtl.Kernels;
+
+/// <summary>Hyperparameters of a 2-d convolution; tensor sizes come from the tensors themselves.</summary>
+public readonly record struct Conv2dGeometry(
+    int StrideH = 1, int StrideW = 1,
+    int PadH = 0, int PadW = 0,
+    int DilationH = 1, int DilationW = 1,
+    int Groups = 1)
+{
+    public static int OutputSize(int input, int kernel, int stride, int pad, int dilation) =>
+        (input + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+/// <summary>Window of a 2-d pooling op. Average pooling divides by the full window, padding included,
+/// when <see cref="CountIncludePad"/> is true (PyTorch's default).</summary>
+public readonly record struct Pool2dGeometry(
+    int KernelH, int KernelW,
+    int StrideH, int StrideW,
+    int PadH = 0, int PadW = 0,
+    bool CountIncludePad = true)
+{
+    public static int OutputSize(int input, int kernel, int stride, int pad) => (input + 2 * pad - kernel) / stride + 1;
+}
+
+/// <summary>PyTorch's torch.optim.SGD semantics.</summary>
+public readonly record struct SgdOptions(
+    double LearningRate,
+    double Momentum = 0,
+    double Dampening = 0,
+    double WeightDecay = 0,
+    bool Nesterov = false);
+
+/// <summary>PyTorch's torch.optim.Adam (Decoupled = false) and AdamW (Decoupled = true) semantics.</summary>
+public readonly record struct AdamOptions(
+    double LearningRate = 1e-3,
+    double Beta1 = 0.9,
+    double Beta2 = 0.999,
+    double Epsilon = 1e-8,
+    double WeightDecay = 0,
+    bool Decoupled = false);

@@ -1,0 +1,8 @@
+namespace NativeMtl;
+
+/// <summary>The record of the differentiable op that produced a tensor. The autograd layer defines what it
+/// holds; the tensor only keeps the link, so the graph can be walked backwards from any result.</summary>
+public interface IGradFn
+{
+    string Name { get; }
+}
