@@ -7,6 +7,12 @@ public readonly record struct Conv2dGeometry(
     int DilationH = 1, int DilationW = 1,
     int Groups = 1)
 {
+    /// <summary>Stride 1, no padding, no dilation, one group. Declared so that <c>new Conv2dGeometry()</c>
+    /// means this rather than an all-zero struct.</summary>
+    public Conv2dGeometry() : this(1, 1, 0, 0, 1, 1, 1)
+    {
+    }
+
     public static int OutputSize(int input, int kernel, int stride, int pad, int dilation) =>
         (input + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
 }

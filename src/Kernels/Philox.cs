@@ -12,10 +12,13 @@ public static class Philox
 {
     private const uint M0 = 0xD2511F53, M1 = 0xCD9E8D57, W0 = 0x9E3779B9, W1 = 0xBB67AE85;
 
-    public static (uint, uint, uint, uint) Block(ulong counter, ulong seed)
+    /// <summary>The four words of counter (counter, 0) under key = seed.</summary>
+    public static (uint, uint, uint, uint) Block(ulong counter, ulong seed) =>
+        Block((uint)counter, (uint)(counter >> 32), 0, 0, (uint)seed, (uint)(seed >> 32));
+
+    /// <summary>The full 128-bit-counter, 64-bit-key form, as in Random123's known-answer tests.</summary>
+    public static (uint, uint, uint, uint) Block(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1)
     {
-        uint c0 = (uint)counter, c1 = (uint)(counter >> 32), c2 = 0, c3 = 0;
-        uint k0 = (uint)seed, k1 = (uint)(seed >> 32);
         for (int round = 0; round < 10; round++)
         {
             ulong p0 = (ulong)M0 * c0, p1 = (ulong)M1 * c2;

@@ -24,6 +24,14 @@ public sealed class DisposeScope : IDisposable
     /// <summary>Tensors currently owned by this scope.</summary>
     public int Count => _tensors.Count(t => t.Scope == this);
 
+    /// <summary>Makes this scope the owner of a tensor that belonged to another scope or to none.</summary>
+    public Tensor Adopt(Tensor tensor)
+    {
+        if (_disposed) throw new ObjectDisposedException(nameof(DisposeScope));
+        Register(tensor);
+        return tensor;
+    }
+
     internal void Register(Tensor tensor)
     {
         tensor.Scope = this;

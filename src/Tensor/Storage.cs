@@ -18,6 +18,9 @@ internal sealed class Storage
 
     public DeviceBuffer Buffer { get; }
 
+    /// <summary>True while a single tensor handle refers to this storage.</summary>
+    public bool IsExclusive => Volatile.Read(ref _references) == 1;
+
     public Storage AddReference()
     {
         Interlocked.Increment(ref _references);

@@ -48,7 +48,8 @@ public sealed class Tensor : IDisposable
 
     public bool IsDisposed { get; private set; }
 
-    internal DisposeScope? Scope { get; set; }
+    /// <summary>The disposal scope that owns this tensor, or null when its creator does.</summary>
+    public DisposeScope? Scope { get; internal set; }
 
     /// <summary>What the kernels see of this tensor.</summary>
     public TensorRef Ref
@@ -61,6 +62,9 @@ public sealed class Tensor : IDisposable
     }
 
     public bool IsContiguous => Ref.IsContiguous;
+
+    /// <summary>True when no other handle shares this tensor's storage, so writing in place affects only it.</summary>
+    public bool HasExclusiveStorage => !IsDisposed && _storage.IsExclusive;
 
     // ---- autograd links (maintained by the autograd layer) ----
 

@@ -8,13 +8,13 @@ public sealed unsafe partial class CpuBackend
     {
         switch (y.DType)
         {
-            case DType.Float32: Fill(y, (float)value); break;
-            case DType.Float64: Fill(y, value); break;
-            default: Fill(y, checked((int)value)); break;
+            case DType.Float32: FillWith(y, (float)value); break;
+            case DType.Float64: FillWith(y, value); break;
+            default: FillWith(y, checked((int)value)); break;
         }
     }
 
-    private static void Fill<T>(TensorRef y, T value) where T : unmanaged =>
+    private static void FillWith<T>(TensorRef y, T value) where T : unmanaged =>
         StridedLoop.ForEachRun(y.Shape, [y.Strides], new FillRun<T>(y.Ptr<T>(), value));
 
     private readonly struct FillRun<T>(T* y, T value) : IRunKernel where T : unmanaged

@@ -8,6 +8,8 @@ namespace NativeMtl.Kernels.Cpu;
 /// partial sums per run and runs in double.</summary>
 public sealed unsafe partial class CpuBackend
 {
+    private const int SumSpan = 1024;
+
     public void Reduce(ReduceOp op, TensorRef x, TensorRef y)
     {
         if (x.Rank != y.Rank) throw new ArgumentException($"Reduce: {x} and {y} differ in rank");
@@ -57,14 +59,18 @@ public sealed unsafe partial class CpuBackend
             T* run = p + offset;
             if (innerStep == 1)
             {
-                var span = new ReadOnlySpan<T>(run, inner);
-                double part = op switch
+                // Vector partial sums in T stay accurate over short spans; longer runs add up in double.
+                for (int start = 0; start < inner; start += SumSpan)
                 {
-                    ReduceOp.Max => double.CreateTruncating(TensorPrimitives.Max(span)),
-                    ReduceOp.L2Norm => double.CreateTruncating(TensorPrimitives.SumOfSquares(span)),
-                    _ => double.CreateTruncating(TensorPrimitives.Sum(span)),
-                };
-                acc = max ? MaxPropagatingNaN(acc, part) : acc + part;
+                    var span = new ReadOnlySpan<T>(run + start, Math.Min(SumSpan, inner - start));
+                    double part = op switch
+                    {
+                        ReduceOp.Max => double.CreateTruncating(TensorPrimitives.Max(span)),
+                        ReduceOp.L2Norm => double.CreateTruncating(TensorPrimitives.SumOfSquares(span)),
+                        _ => double.CreateTruncating(TensorPrimitives.Sum(span)),
+                    };
+                    acc = max ? MaxPropagatingNaN(acc, part) : acc + part;
+                }
             }
             else
             {

@@ -4,22 +4,22 @@ namespace NativeMtl;
 
 public static partial class Ops
 {
-    internal static void SameDevice(string op, Tensor a, Tensor b)
+    public static void SameDevice(string op, Tensor a, Tensor b)
     {
         if (a.Device != b.Device) throw new ArgumentException($"{op}: tensors are on different devices ({a.Device} and {b.Device})");
     }
 
-    internal static void SameDType(string op, Tensor a, Tensor b)
+    public static void SameDType(string op, Tensor a, Tensor b)
     {
         if (a.DType != b.DType) throw new ArgumentException($"{op}: dtypes {a.DType} and {b.DType} differ; cast one first");
     }
 
-    internal static void FloatingPoint(string op, Tensor x)
+    public static void FloatingPoint(string op, Tensor x)
     {
         if (!x.DType.IsFloatingPoint()) throw new ArgumentException($"{op}: needs a floating-point tensor, not {x.DType}{x.Shape}");
     }
 
-    internal static void RankIs(string op, Tensor x, int rank, string layout)
+    public static void RankIs(string op, Tensor x, int rank, string layout)
     {
         if (x.Rank != rank) throw new ShapeException(op, $"expects a rank-{rank} {layout} tensor, got {x.Shape}");
     }

@@ -42,6 +42,9 @@ public static partial class Ops
         return dims;
     }
 
+    /// <summary>A new handle on the same elements (same shape, strides and storage).</summary>
+    public static Tensor Alias(Tensor x) => x.View(x.Shape, x.Strides.ToArray(), x.Offset);
+
     /// <summary>Reorders the axes: result axis i is source axis order[i].</summary>
     public static Tensor Permute(Tensor x, params int[] order)
     {

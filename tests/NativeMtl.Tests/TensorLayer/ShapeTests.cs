@@ -1,4 +1,4 @@
-namespace NativeMtl.Tests.Tensor;
+namespace NativeMtl.Tests.TensorLayer;
 
 public class ShapeTests
 {

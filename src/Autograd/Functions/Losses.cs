@@ -1,0 +1,50 @@
+using NativeMtl.Kernels;
+
+namespace NativeMtl;
+
+public static partial class F
+{
+    /// <summary>PyTorch's default ignore index for classification targets.</summary>
+    public const int DefaultIgnoreIndex = -100;
+
+    /// <summary>Per-position −logProbs[target] for scores [N, C, *] and Int32 targets [N, *], and a 0/1 mask of
+    /// the positions that count; ignored positions give 0 in both.</summary>
+    public static (Tensor Loss, Tensor Valid) NllLoss(Tensor logProbs, Tensor target, int ignoreIndex = DefaultIgnoreIndex)
+    {
+        var (loss, valid) = Ops.NllLoss(logProbs, target, ignoreIndex);
+        var recorded = Autograd.Record("NllLoss", loss, [logProbs], (gy, _) =>
+            [Ops.NllLossBackward(gy, target, ignoreIndex, logProbs.Shape)]);
+        return (recorded, valid);
+    }
+
+    /// <summary>Mean cross-entropy of logits [N, C, *] against Int32 targets [N, *] over the positions whose
+    /// target is not <paramref name="ignoreIndex"/>. When every position is ignored the loss is 0 (PyTorch gives
+    /// NaN), so a batch without labels contributes nothing instead of poisoning the step.</summary>
+    public static Tensor CrossEntropy(Tensor logits, Tensor target, int ignoreIndex = DefaultIgnoreIndex)
+    {
+        var (loss, valid) = NllLoss(LogSoftmax(logits, 1), target, ignoreIndex);
+        return Div(Sum(loss), CountAtLeastOne(valid));
+    }
+
+    /// <summary>Σ mask·|pred − target| / Σ mask, the mask broadcast over pred (so a [N,1,H,W] mask counts each
+    /// of pred's channels); 0 when the mask is empty. The mask and target get no gradient.</summary>
+    public static Tensor MaskedL1(Tensor pred, Tensor target, Tensor mask)
+    {
+        if (target.Shape != pred.Shape) throw new ShapeException("MaskedL1", $"target {target.Shape} differs from prediction {pred.Shape}");
+        var weights = Ops.BroadcastTo(mask, pred.Shape);
+        return Div(Sum(Mul(Abs(Sub(pred, target)), weights)), CountAtLeastOne(weights));
+    }
+
+    /// <summary>Cosine of the angle between a and b along <paramref name="axis"/> (channels by default), with each
+    /// norm clamped below at eps as torch.nn.functional.cosine_similarity does.</summary>
+    public static Tensor CosineSimilarity(Tensor a, Tensor b, int axis = 1, double eps = 1e-8)
+    {
+        var dot = Sum(Mul(a, b), [axis]);
+        var norms = Mul(Clamp(Norm(a, [axis]), eps), Clamp(Norm(b, [axis]), eps));
+        return Div(dot, norms);
+    }
+
+    /// <summary>max(Σ weights, 1) as a constant: the divisor of a masked mean.</summary>
+    private static Tensor CountAtLeastOne(Tensor weights) =>
+        Ops.Scalar(ScalarOp.Clamp, Ops.Sum(weights), 1, double.PositiveInfinity);
+}

@@ -1,0 +1,14 @@
+namespace NativeMtl;
+
+public static partial class F
+{
+    public static Tensor Softmax(Tensor x, int axis) => SoftmaxFamily(x, axis, log: false);
+
+    public static Tensor LogSoftmax(Tensor x, int axis) => SoftmaxFamily(x, axis, log: true);
+
+    private static Tensor SoftmaxFamily(Tensor x, int axis, bool log)
+    {
+        var y = Ops.Softmax(x, axis, log);
+        return Autograd.Record(log ? "LogSoftmax" : "Softmax", y, [x], (gy, _) => [Ops.SoftmaxBackward(y, gy, axis, log)]);
+    }
+}
