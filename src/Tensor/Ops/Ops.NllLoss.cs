@@ -11,7 +11,17 @@ public static partial class Ops
         using var td = Dense(target);
         var loss = Tensors.Empty(lossShape, logProbs.DType, logProbs.Device);
         var valid = Tensors.Empty(lossShape, logProbs.DType, logProbs.Device);
-        logProbs.Backend.NllLoss(lp.Ref, td.Ref, ignoreIndex, loss.Ref, valid.Ref);
+        try
+        {
+            logProbs.Backend.NllLoss(lp.Ref, td.Ref, ignoreIndex, loss.Ref, valid.Ref);
+        }
+        catch
+        {
+            // The CPU backend rejects out-of-range targets; nothing half-made outlives the error.
+            loss.Dispose();
+            valid.Dispose();
+            throw;
+        }
         return (loss, valid);
     }
 
@@ -20,8 +30,18 @@ public static partial class Ops
         if (gLoss.Shape != target.Shape) throw new ShapeException("NllLossBackward", $"gradient {gLoss.Shape} differs from target {target.Shape}");
         using var gd = Dense(gLoss);
         using var td = Dense(target);
+        if (logProbsShape.Rank < 2 || new Shape(logProbsShape.ToArray().Where((_, i) => i != 1).ToArray()) != target.Shape)
+            throw new ShapeException("NllLossBackward", $"targets {target.Shape} do not match scores {logProbsShape}");
         var g = Tensors.Empty(logProbsShape, gLoss.DType, gLoss.Device);
-        gLoss.Backend.NllLossBackward(gd.Ref, td.Ref, ignoreIndex, g.Ref);
+        try
+        {
+            gLoss.Backend.NllLossBackward(gd.Ref, td.Ref, ignoreIndex, g.Ref);
+        }
+        catch
+        {
+            g.Dispose();
+            throw;
+        }
         return g;
     }
 

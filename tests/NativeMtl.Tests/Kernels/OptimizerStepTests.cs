@@ -267,9 +267,8 @@ public class OptimizerStepTests
         return Enumerable.Range(0, count).Select(_ => random.NextDouble() * 2 - 1).Select(x => asFloat ? (float)x : x).ToArray();
     }
 
-    /// <summary>Built from a host array rather than with Tensors.Full, which recurses forever on Float64.</summary>
     private static Tensor Filled(int count, double value, DType dtype = DType.Float64) =>
-        Make(Enumerable.Repeat(value, count).ToArray(), dtype);
+        Tensors.Full(new Shape(count), value, dtype);
 
     private static Tensor Make(double[] data, DType dtype) => dtype == DType.Float64
         ? Tensors.FromArray((double[])data.Clone(), data.Length)
