@@ -32,6 +32,8 @@ public static partial class Ops
         Tensor saveMean, Tensor saveInvStd)
     {
         if (gy.Shape != x.Shape) throw new ShapeException("BatchNorm2dBackward", $"gradient {gy.Shape} differs from input {x.Shape}");
+        CheckBatchNorm(x, gamma, saveMean, saveInvStd);
+        SameDType("BatchNorm2dBackward", x, gy);
         using var xd = Dense(x);
         using var gyd = Dense(gy);
         var gx = Tensors.Empty(x.Shape, x.DType, x.Device);

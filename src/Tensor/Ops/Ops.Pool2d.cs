@@ -14,11 +14,15 @@ public static partial class Ops
 
     public static Tensor MaxPool2dBackward(Tensor x, Tensor y, Tensor gy, Pool2dGeometry g)
     {
-        if (gy.Shape != y.Shape) throw new ShapeException("MaxPool2dBackward", $"gradient {gy.Shape} differs from output {y.Shape}");
+        if (gy.Shape != y.Shape || Pool2dOutputShape("MaxPool2dBackward", x.Shape, g) != y.Shape)
+            throw new ShapeException("MaxPool2dBackward", $"gradient {gy.Shape} and output {y.Shape} do not match input {x.Shape} with {g}");
+        SameDType("MaxPool2dBackward", x, gy);
+        SameDType("MaxPool2dBackward", x, y);
         using var xd = Dense(x);
+        using var yd = Dense(y);
         using var gyd = Dense(gy);
         var gx = Tensors.Empty(x.Shape, x.DType, x.Device);
-        x.Backend.MaxPool2dBackward(xd.Ref, y.Ref, gyd.Ref, gx.Ref, g);
+        x.Backend.MaxPool2dBackward(xd.Ref, yd.Ref, gyd.Ref, gx.Ref, g);
         return gx;
     }
 

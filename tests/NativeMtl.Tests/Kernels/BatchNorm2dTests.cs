@@ -187,10 +187,7 @@ public class BatchNorm2dTests
         AssertGradient(CentralDifferences(beta, v => F(x, gamma, v)), gbeta.ToArray<double>());
     }
 
-    /// <summary>One value for every channel. Built from an array: Tensors.Zeros/Ones recurse forever in Float64
-    /// (CpuBackend.Fill calls itself).</summary>
-    private static Tensor PerChannel(double value, int channels, DType dtype) =>
-        ToTensor(Enumerable.Repeat(value, channels).ToArray(), dtype, channels);
+    private static Tensor PerChannel(double value, int channels, DType dtype) => Tensors.Full(new Shape(channels), value, dtype);
 
     private static double[] CentralDifferences(double[] at, Func<double[], double> f)
     {
