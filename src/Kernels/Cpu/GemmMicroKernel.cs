@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NativeMtl.Kernels.Cpu;
 
@@ -46,6 +47,13 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
         Vector512<T> c9Lo = Vector512<T>.Zero, c9Hi = Vector512<T>.Zero;
         Vector512<T> c10Lo = Vector512<T>.Zero, c10Hi = Vector512<T>.Zero;
         Vector512<T> c11Lo = Vector512<T>.Zero, c11Hi = Vector512<T>.Zero;
+        // Start fetching the C tile now so that its lines are at hand when the loop ends.
+        if (Sse.IsSupported)
+            for (int r = 0; r < MR; r++)
+            {
+                Sse.Prefetch0(c + r * ldc);
+                Sse.Prefetch0((byte*)(c + r * ldc) + 64);
+            }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.LoadAligned(b);
@@ -150,6 +158,13 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
         Vector256<T> c3Lo = Vector256<T>.Zero, c3Hi = Vector256<T>.Zero;
         Vector256<T> c4Lo = Vector256<T>.Zero, c4Hi = Vector256<T>.Zero;
         Vector256<T> c5Lo = Vector256<T>.Zero, c5Hi = Vector256<T>.Zero;
+        // Start fetching the C tile now so that its lines are at hand when the loop ends.
+        if (Sse.IsSupported)
+            for (int r = 0; r < MR; r++)
+            {
+                Sse.Prefetch0(c + r * ldc);
+                Sse.Prefetch0((byte*)(c + r * ldc) + 64);
+            }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.LoadAligned(b);
