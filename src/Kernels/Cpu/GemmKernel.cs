@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace NativeMtl.Kernels.Cpu;
 
@@ -14,13 +13,14 @@ namespace NativeMtl.Kernels.Cpu;
 /// of the B block, keeping an MR×NR tile of C in registers for the whole KC loop.</para></summary>
 public static unsafe class GemmKernel
 {
-    /// <summary>Bytes of one packed A row of a KC slice: MR of them (the L1-resident sliver) take 12 KiB.</summary>
+    /// <summary>Depth of a k slice, in bytes of one row of it: KC = 256 floats or 128 doubles, so the MR×KC sliver
+    /// of A that stays in L1 takes 12 KiB of its 32.</summary>
     private const int KcBytes = 1024;
 
-    /// <summary>Bytes of the packed KC×NC block of B, sized to sit in half of a 1 MiB L2 with room for A's block.</summary>
+    /// <summary>Size of the packed KC×NC block of B: half of a 1 MiB L2, leaving room for A's block and C's lines.</summary>
     private const int BBlockBytes = 512 * 1024;
 
-    /// <summary>MR-row slivers per packed block of A.</summary>
+    /// <summary>MR-row slivers per packed MC×KC block of A.</summary>
     private const int SliversPerABlock = 12;
 
     /// <summary>Multiply-adds (m·n·k) below which packing costs more than it saves.</summary>
@@ -40,12 +40,14 @@ public static unsafe class GemmKernel
             return;
         }
         long work = (long)m * n * k;
-        if (work < TinyWork || !Vector256.IsHardwareAccelerated)
-            Naive(m, n, k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc);
-        else if (GemmKernel512<T>.IsSupported)
-            Blocked<T, GemmKernel512<T>>(m, n, k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, parallel && work >= ParallelWork);
+        bool threads = parallel && work >= ParallelWork;
+        bool vectorizable = typeof(T) == typeof(float) || typeof(T) == typeof(double);
+        if (vectorizable && work >= TinyWork && GemmKernel512<T>.IsSupported)
+            Blocked<T, GemmKernel512<T>>(m, n, k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, threads);
+        else if (vectorizable && work >= TinyWork && GemmKernel256<T>.IsSupported)
+            Blocked<T, GemmKernel256<T>>(m, n, k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, threads);
         else
-            Blocked<T, GemmKernel256<T>>(m, n, k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, parallel && work >= ParallelWork);
+            Naive(m, n, k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc);
     }
 
     /// <summary>Splits C into one stripe per thread along whichever of m and n has more micro-tiles (stripe edges on
@@ -89,7 +91,8 @@ public static unsafe class GemmKernel
     {
         int mr = TKernel.MR, nr = TKernel.NR;
         int kcMax = Math.Min(k, KcBytes / sizeof(T));
-        int ncMax = Math.Min(RoundUp(n, nr), Math.Max(nr, BBlockBytes / KcBytes / nr * nr));
+        // A shallow k leaves room for a wider B block, and every extra column saves a re-pack of A.
+        int ncMax = Math.Min(RoundUp(n, nr), Math.Max(nr, BBlockBytes / (kcMax * sizeof(T)) / nr * nr));
         int mcMax = Math.Min(RoundUp(m, mr), SliversPerABlock * mr);
 
         nuint aBytes = GemmScratch.Align((nuint)(mcMax * kcMax * sizeof(T)));
@@ -171,7 +174,8 @@ public static unsafe class GemmKernel
         }
     }
 
-    /// <summary>Direct dot products, for problems too small to repay packing and for machines without SIMD.</summary>
+    /// <summary>Direct dot products, for problems too small to repay packing, for machines without the vector
+    /// kernels' instructions and for element types they do not cover.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Naive<T>(int m, int n, int k, T alpha, T* a, long aRow, long aCol, T* b, long bRow, long bCol,
         T beta, T* c, long ldc) where T : unmanaged, IFloatingPointIeee754<T>

@@ -7,8 +7,8 @@ namespace NativeMtl.Kernels.Cpu;
 
 /// <summary>A register-blocked GEMM core: C[MR×NR] = alpha·Ap·Bp + beta·C over one packed sliver pair, where
 /// Ap holds MR values of A per k step and Bp holds NR values of B per k step (see <see cref="GemmPacking"/>).
-/// Implementations are structs so that the driver, generic over them, is compiled once per kernel with
-/// MR and NR as constants.</summary>
+/// Implementations are structs so that the driver, generic over them, is compiled once per kernel with MR and NR
+/// as constants. Only float and double reach them.</summary>
 internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     static abstract int MR { get; }
@@ -22,7 +22,8 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     static abstract void Run(int kc, T* a, T* b, T* c, long ldc, T alpha, T beta);
 }
 
-/// <summary>AVX-512: 12×2 accumulator vectors plus two B vectors stay in the 32 vector registers; each A value is broadcast straight from the packed sliver.</summary>
+/// <summary>AVX-512: 12×2 accumulator vectors plus two B vectors stay in the 32 vector registers;
+/// each A value is broadcast straight from the packed sliver.</summary>
 internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int MR => 12;
@@ -59,48 +60,48 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
             var b0 = Vector512.LoadAligned(b);
             var b1 = Vector512.LoadAligned(b + w);
             var a0 = Vector512.Create(a[0]);
-            c0Lo = Fma(a0, b0, c0Lo);
-            c0Hi = Fma(a0, b1, c0Hi);
+            c0Lo = MultiplyAdd(a0, b0, c0Lo);
+            c0Hi = MultiplyAdd(a0, b1, c0Hi);
             var a1 = Vector512.Create(a[1]);
-            c1Lo = Fma(a1, b0, c1Lo);
-            c1Hi = Fma(a1, b1, c1Hi);
+            c1Lo = MultiplyAdd(a1, b0, c1Lo);
+            c1Hi = MultiplyAdd(a1, b1, c1Hi);
             var a2 = Vector512.Create(a[2]);
-            c2Lo = Fma(a2, b0, c2Lo);
-            c2Hi = Fma(a2, b1, c2Hi);
+            c2Lo = MultiplyAdd(a2, b0, c2Lo);
+            c2Hi = MultiplyAdd(a2, b1, c2Hi);
             var a3 = Vector512.Create(a[3]);
-            c3Lo = Fma(a3, b0, c3Lo);
-            c3Hi = Fma(a3, b1, c3Hi);
+            c3Lo = MultiplyAdd(a3, b0, c3Lo);
+            c3Hi = MultiplyAdd(a3, b1, c3Hi);
             var a4 = Vector512.Create(a[4]);
-            c4Lo = Fma(a4, b0, c4Lo);
-            c4Hi = Fma(a4, b1, c4Hi);
+            c4Lo = MultiplyAdd(a4, b0, c4Lo);
+            c4Hi = MultiplyAdd(a4, b1, c4Hi);
             var a5 = Vector512.Create(a[5]);
-            c5Lo = Fma(a5, b0, c5Lo);
-            c5Hi = Fma(a5, b1, c5Hi);
+            c5Lo = MultiplyAdd(a5, b0, c5Lo);
+            c5Hi = MultiplyAdd(a5, b1, c5Hi);
             var a6 = Vector512.Create(a[6]);
-            c6Lo = Fma(a6, b0, c6Lo);
-            c6Hi = Fma(a6, b1, c6Hi);
+            c6Lo = MultiplyAdd(a6, b0, c6Lo);
+            c6Hi = MultiplyAdd(a6, b1, c6Hi);
             var a7 = Vector512.Create(a[7]);
-            c7Lo = Fma(a7, b0, c7Lo);
-            c7Hi = Fma(a7, b1, c7Hi);
+            c7Lo = MultiplyAdd(a7, b0, c7Lo);
+            c7Hi = MultiplyAdd(a7, b1, c7Hi);
             var a8 = Vector512.Create(a[8]);
-            c8Lo = Fma(a8, b0, c8Lo);
-            c8Hi = Fma(a8, b1, c8Hi);
+            c8Lo = MultiplyAdd(a8, b0, c8Lo);
+            c8Hi = MultiplyAdd(a8, b1, c8Hi);
             var a9 = Vector512.Create(a[9]);
-            c9Lo = Fma(a9, b0, c9Lo);
-            c9Hi = Fma(a9, b1, c9Hi);
+            c9Lo = MultiplyAdd(a9, b0, c9Lo);
+            c9Hi = MultiplyAdd(a9, b1, c9Hi);
             var a10 = Vector512.Create(a[10]);
-            c10Lo = Fma(a10, b0, c10Lo);
-            c10Hi = Fma(a10, b1, c10Hi);
+            c10Lo = MultiplyAdd(a10, b0, c10Lo);
+            c10Hi = MultiplyAdd(a10, b1, c10Hi);
             var a11 = Vector512.Create(a[11]);
-            c11Lo = Fma(a11, b0, c11Lo);
-            c11Hi = Fma(a11, b1, c11Hi);
+            c11Lo = MultiplyAdd(a11, b0, c11Lo);
+            c11Hi = MultiplyAdd(a11, b1, c11Hi);
             a += 12;
             b += 2 * w;
         }
         var alphaV = Vector512.Create(alpha);
         var betaV = Vector512.Create(beta);
         Store(c, c0Lo, c0Hi, alphaV, betaV, beta);
-        Store(c + 1 * ldc, c1Lo, c1Hi, alphaV, betaV, beta);
+        Store(c + ldc, c1Lo, c1Hi, alphaV, betaV, beta);
         Store(c + 2 * ldc, c2Lo, c2Hi, alphaV, betaV, beta);
         Store(c + 3 * ldc, c3Lo, c3Hi, alphaV, betaV, beta);
         Store(c + 4 * ldc, c4Lo, c4Hi, alphaV, betaV, beta);
@@ -124,29 +125,31 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
         }
         else
         {
-            Vector512.Store(Fma(betaV, Vector512.Load(c), alpha * acc0), c);
-            Vector512.Store(Fma(betaV, Vector512.Load(c1), alpha * acc1), c1);
+            Vector512.Store(MultiplyAdd(betaV, Vector512.Load(c), alpha * acc0), c);
+            Vector512.Store(MultiplyAdd(betaV, Vector512.Load(c1), alpha * acc1), c1);
         }
     }
 
-    /// <summary>x·y + z in one rounding; the type tests fold away when the JIT specializes T.</summary>
+    /// <summary>x·y + z in one rounding for T = float or double, the only types the driver sends here; the type
+    /// test folds away when the JIT specializes T.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
+    private static Vector512<T> MultiplyAdd(Vector512<T> x, Vector512<T> y, Vector512<T> z)
     {
-        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
-        return x * y + z;
+        return typeof(T) == typeof(float)
+            ? Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>()
+            : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
     }
 }
 
-/// <summary>AVX2 fallback: 6×2 accumulators and two B vectors leave one of the 16 vector registers for the A broadcast.</summary>
+/// <summary>AVX2 + FMA fallback: 6×2 accumulators and two B vectors leave one of the 16 vector
+/// registers for the A broadcast.</summary>
 internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int MR => 6;
 
     public static int NR => 2 * Vector256<T>.Count;
 
-    public static bool IsSupported => Vector256.IsHardwareAccelerated;
+    public static bool IsSupported => Vector256.IsHardwareAccelerated && Fma.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, T* b, T* c, long ldc, T alpha, T beta)
@@ -170,30 +173,30 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
             var b0 = Vector256.LoadAligned(b);
             var b1 = Vector256.LoadAligned(b + w);
             var a0 = Vector256.Create(a[0]);
-            c0Lo = Fma(a0, b0, c0Lo);
-            c0Hi = Fma(a0, b1, c0Hi);
+            c0Lo = MultiplyAdd(a0, b0, c0Lo);
+            c0Hi = MultiplyAdd(a0, b1, c0Hi);
             var a1 = Vector256.Create(a[1]);
-            c1Lo = Fma(a1, b0, c1Lo);
-            c1Hi = Fma(a1, b1, c1Hi);
+            c1Lo = MultiplyAdd(a1, b0, c1Lo);
+            c1Hi = MultiplyAdd(a1, b1, c1Hi);
             var a2 = Vector256.Create(a[2]);
-            c2Lo = Fma(a2, b0, c2Lo);
-            c2Hi = Fma(a2, b1, c2Hi);
+            c2Lo = MultiplyAdd(a2, b0, c2Lo);
+            c2Hi = MultiplyAdd(a2, b1, c2Hi);
             var a3 = Vector256.Create(a[3]);
-            c3Lo = Fma(a3, b0, c3Lo);
-            c3Hi = Fma(a3, b1, c3Hi);
+            c3Lo = MultiplyAdd(a3, b0, c3Lo);
+            c3Hi = MultiplyAdd(a3, b1, c3Hi);
             var a4 = Vector256.Create(a[4]);
-            c4Lo = Fma(a4, b0, c4Lo);
-            c4Hi = Fma(a4, b1, c4Hi);
+            c4Lo = MultiplyAdd(a4, b0, c4Lo);
+            c4Hi = MultiplyAdd(a4, b1, c4Hi);
             var a5 = Vector256.Create(a[5]);
-            c5Lo = Fma(a5, b0, c5Lo);
-            c5Hi = Fma(a5, b1, c5Hi);
+            c5Lo = MultiplyAdd(a5, b0, c5Lo);
+            c5Hi = MultiplyAdd(a5, b1, c5Hi);
             a += 6;
             b += 2 * w;
         }
         var alphaV = Vector256.Create(alpha);
         var betaV = Vector256.Create(beta);
         Store(c, c0Lo, c0Hi, alphaV, betaV, beta);
-        Store(c + 1 * ldc, c1Lo, c1Hi, alphaV, betaV, beta);
+        Store(c + ldc, c1Lo, c1Hi, alphaV, betaV, beta);
         Store(c + 2 * ldc, c2Lo, c2Hi, alphaV, betaV, beta);
         Store(c + 3 * ldc, c3Lo, c3Hi, alphaV, betaV, beta);
         Store(c + 4 * ldc, c4Lo, c4Hi, alphaV, betaV, beta);
@@ -211,17 +214,18 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
         }
         else
         {
-            Vector256.Store(Fma(betaV, Vector256.Load(c), alpha * acc0), c);
-            Vector256.Store(Fma(betaV, Vector256.Load(c1), alpha * acc1), c1);
+            Vector256.Store(MultiplyAdd(betaV, Vector256.Load(c), alpha * acc0), c);
+            Vector256.Store(MultiplyAdd(betaV, Vector256.Load(c1), alpha * acc1), c1);
         }
     }
 
-    /// <summary>x·y + z in one rounding; the type tests fold away when the JIT specializes T.</summary>
+    /// <summary>x·y + z in one rounding for T = float or double, the only types the driver sends here; the type
+    /// test folds away when the JIT specializes T.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> z)
+    private static Vector256<T> MultiplyAdd(Vector256<T> x, Vector256<T> y, Vector256<T> z)
     {
-        if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
-        return x * y + z;
+        return typeof(T) == typeof(float)
+            ? Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>()
+            : Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
     }
 }

@@ -72,6 +72,19 @@ public unsafe class GemmTests
         Assert.Equal([3, 6, 9, 12, 15, 18], scaled);
     }
 
+    [Fact]
+    public void HalfPrecisionTakesTheScalarPathExactlyOnSmallIntegers()
+    {
+        // Products and sums of small integers are exact in Half, so the scalar path must match bit for bit.
+        const int m = 40, n = 40, k = 40;
+        var random = new Random(16);
+        var a = Enumerable.Range(0, m * k).Select(_ => (Half)random.Next(-4, 5)).ToArray();
+        var b = Enumerable.Range(0, k * n).Select(_ => (Half)random.Next(-4, 5)).ToArray();
+        var c = new Half[m * n];
+        Multiply(m, n, k, Half.One, a, k, 1, b, n, 1, Half.Zero, c);
+        Assert.Equal(Reference(m, n, k, 1.0, a, b, 0.0, c), c.Select(v => (double)v));
+    }
+
     [Theory]
     [InlineData(300, 200, 150)]
     [InlineData(40, 900, 130)]
