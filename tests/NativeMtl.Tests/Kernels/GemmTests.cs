@@ -104,17 +104,16 @@ public unsafe class GemmTests
     [InlineData(false, true)]
     [InlineData(true, false)]
     [InlineData(true, true)]
-    public void MatmulReadsTransposedViewsInPlace(bool transA, bool transB)
+    public void MatmulOfTransposedViewsMatchesReference(bool transA, bool transB)
     {
         const int m = 45, n = 70, k = 33;
         var a = Random<float>(m * k, 8);
         var b = Random<float>(k * n, 9);
-        // Store each operand transposed when asked, then view it back as [m,k] or [k,n].
-        using var ta = transA ? Tensors.FromArray(Transpose(a, m, k), k, m) : Tensors.FromArray(a, m, k);
-        using var tb = transB ? Tensors.FromArray(Transpose(b, k, n), n, k) : Tensors.FromArray(b, k, n);
-        using var va = transA ? Ops.Transpose(ta, 0, 1) : Ops.Transpose(Ops.Transpose(ta, 0, 1), 0, 1);
-        using var vb = transB ? Ops.Transpose(tb, 0, 1) : Ops.Transpose(Ops.Transpose(tb, 0, 1), 0, 1);
-        using var c = Ops.Matmul(va, vb);
+        using var scope = DisposeScope.Enter();
+        // An operand asked for transposed is stored as its transpose and viewed back through Ops.Transpose.
+        var ta = transA ? Ops.Transpose(Tensors.FromArray(Transpose(a, m, k), k, m), 0, 1) : Tensors.FromArray(a, m, k);
+        var tb = transB ? Ops.Transpose(Tensors.FromArray(Transpose(b, k, n), n, k), 0, 1) : Tensors.FromArray(b, k, n);
+        var c = Ops.Matmul(ta, tb);
         AssertClose(Reference(m, n, k, 1.0, a, b, 0.0, new float[m * n]), c.ToArray<float>(), a, b, m, n, k);
     }
 
@@ -124,9 +123,8 @@ public unsafe class GemmTests
         const int batch = 3, m = 20, n = 35, k = 27;
         var a = Random<double>(batch * m * k, 10);
         var b = Random<double>(k * n, 11);
-        using var ta = Tensors.FromArray(a, batch, m, k);
-        using var tb = Tensors.FromArray(b, k, n);
-        using var c = Ops.Matmul(ta, tb);
+        using var scope = DisposeScope.Enter();
+        var c = Ops.Matmul(Tensors.FromArray(a, batch, m, k), Tensors.FromArray(b, k, n));
         Assert.Equal(new Shape(batch, m, n), c.Shape);
         var result = c.ToArray<double>();
         for (int i = 0; i < batch; i++)
@@ -142,9 +140,10 @@ public unsafe class GemmTests
         const int batch = 4, m = 9, n = 40, k = 15;
         var a = Random<float>(m * k, 12);
         var b = Random<float>(batch * k * n, 13);
-        using var ta = Tensors.FromArray(a, m, k);
-        using var tb = Tensors.FromArray(b, batch, k, n);
-        using var tc = Tensors.Full(new Shape(batch, m, n), 1);
+        using var scope = DisposeScope.Enter();
+        var ta = Tensors.FromArray(a, m, k);
+        var tb = Tensors.FromArray(b, batch, k, n);
+        var tc = Tensors.Full(new Shape(batch, m, n), 1);
         var aRef = new TensorRef(ta.Ref.Buffer, DType.Float32, 0, [batch, m, k], [0, k, 1]);
         CpuBackend.Instance.Gemm(aRef, tb.Ref, tc.Ref, alpha: 2, beta: 0.5);
         var result = tc.ToArray<float>();
@@ -163,9 +162,8 @@ public unsafe class GemmTests
         const int batch = 100, m = 20, n = 30, k = 40;
         var a = Random<float>(batch * m * k, 14);
         var b = Random<float>(batch * k * n, 15);
-        using var ta = Tensors.FromArray(a, batch, m, k);
-        using var tb = Tensors.FromArray(b, batch, k, n);
-        using var c = Ops.Matmul(ta, tb);
+        using var scope = DisposeScope.Enter();
+        var c = Ops.Matmul(Tensors.FromArray(a, batch, m, k), Tensors.FromArray(b, batch, k, n));
         var result = c.ToArray<float>();
         for (int i = 0; i < batch; i++)
         {
