@@ -1,8 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using NativeMtl.Kernels;
 
 namespace NativeMtl.Benchmarks;
@@ -67,34 +64,7 @@ public class Conv2dBenchmarks
 
     private sealed class Config : ManualConfig
     {
-        public Config() => AddColumn(new GflopsColumn());
-    }
-
-    /// <summary>Achieved GFLOP/s from the mean time: one pass per benchmark, three for the whole step.</summary>
-    private sealed class GflopsColumn : IColumn
-    {
-        public string Id => nameof(GflopsColumn);
-        public string ColumnName => "GFLOP/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => "Achieved GFLOP/s at the mean time (forward = 2·N·K·P·Q·C·R·S flops)";
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
-            GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var statistics = summary[benchmarkCase]?.ResultStatistics;
-            if (statistics is null) return "NA";
-            double passes = benchmarkCase.Descriptor.WorkloadMethod.Name == nameof(ForwardAndBackward) ? 3 : 1;
-            return (passes * PassFlops / statistics.Mean).ToString("F2");
-        }
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-        public bool IsAvailable(Summary summary) => true;
+        public Config() => AddColumn(new GflopsColumn("forward = 2·N·K·P·Q·C·R·S flops, each backward pass the same, the whole step three",
+            c => (c.Descriptor.WorkloadMethod.Name == nameof(ForwardAndBackward) ? 3 : 1) * PassFlops));
     }
 }

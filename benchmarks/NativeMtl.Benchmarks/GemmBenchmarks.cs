@@ -1,9 +1,6 @@
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using NativeMtl.Kernels.Cpu;
 
 namespace NativeMtl.Benchmarks;
@@ -49,40 +46,7 @@ public unsafe class GemmBenchmarks
 
     private sealed class GemmConfig : ManualConfig
     {
-        public GemmConfig() => AddColumn(new GflopsColumn());
-    }
-
-    /// <summary>2·N³ over the mean time of each case.</summary>
-    private sealed class GflopsColumn : IColumn
-    {
-        public string Id => nameof(GflopsColumn);
-
-        public string ColumnName => "GFLOP/s";
-
-        public bool AlwaysShow => true;
-
-        public ColumnCategory Category => ColumnCategory.Statistics;
-
-        public int PriorityInCategory => 10;
-
-        public bool IsNumeric => true;
-
-        public UnitType UnitType => UnitType.Dimensionless;
-
-        public string Legend => "Billions of floating-point operations per second (2·N³ per product, mean time)";
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var statistics = summary[benchmarkCase]?.ResultStatistics;
-            if (statistics is null) return "NA";
-            double n = Convert.ToDouble(benchmarkCase.Parameters["N"]);
-            return (2 * n * n * n / statistics.Mean).ToString("F1", style.CultureInfo);
-        }
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-        public bool IsAvailable(Summary summary) => true;
+        public GemmConfig() => AddColumn(new GflopsColumn("2·N³ flops per product at the mean time",
+            c => 2 * Math.Pow(Convert.ToDouble(c.Parameters["N"]), 3)));
     }
 }

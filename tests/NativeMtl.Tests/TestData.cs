@@ -24,4 +24,27 @@ internal static class TestData
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
                 $"element {i}: expected {expected[i]}, got {actual[i]}");
     }
+
+    /// <summary>(f(x + h·e_j) − f(x − h·e_j)) / 2h for every j: the numeric gradient of a scalar function.</summary>
+    public static double[] CentralDifferences(double[] at, Func<double[], double> f, double h = 1e-5)
+    {
+        var result = new double[at.Length];
+        for (int j = 0; j < at.Length; j++)
+        {
+            var plus = (double[])at.Clone();
+            var minus = (double[])at.Clone();
+            plus[j] += h;
+            minus[j] -= h;
+            result[j] = (f(plus) - f(minus)) / (2 * h);
+        }
+        return result;
+    }
+
+    /// <summary>Normwise relative error ‖analytic − numeric‖ / ‖numeric‖ below 1e-6.</summary>
+    public static void GradientClose(double[] numeric, double[] analytic)
+    {
+        double difference = Math.Sqrt(numeric.Zip(analytic, (n, a) => (n - a) * (n - a)).Sum());
+        double norm = Math.Sqrt(numeric.Sum(v => v * v));
+        Assert.True(difference / norm < 1e-6, $"relative error {difference / norm:E2}");
+    }
 }

@@ -182,35 +182,12 @@ public class BatchNorm2dTests
             PerChannel(0, c, DType.Float64), PerChannel(1, c, DType.Float64), 0.1, eps);
         var (gx, ggamma, gbeta) = Ops.BatchNorm2dBackward(xt, Tensors.FromArray(weights, n, c, h, w), gammaT, mean, invStd);
 
-        AssertGradient(CentralDifferences(x, v => F(v, gamma, beta)), gx.ToArray<double>());
-        AssertGradient(CentralDifferences(gamma, v => F(x, v, beta)), ggamma.ToArray<double>());
-        AssertGradient(CentralDifferences(beta, v => F(x, gamma, v)), gbeta.ToArray<double>());
+        TestData.GradientClose(TestData.CentralDifferences(x, v => F(v, gamma, beta)), gx.ToArray<double>());
+        TestData.GradientClose(TestData.CentralDifferences(gamma, v => F(x, v, beta)), ggamma.ToArray<double>());
+        TestData.GradientClose(TestData.CentralDifferences(beta, v => F(x, gamma, v)), gbeta.ToArray<double>());
     }
 
     private static Tensor PerChannel(double value, int channels, DType dtype) => Tensors.Full(new Shape(channels), value, dtype);
-
-    private static double[] CentralDifferences(double[] at, Func<double[], double> f)
-    {
-        const double step = 1e-5;
-        var result = new double[at.Length];
-        for (int i = 0; i < at.Length; i++)
-        {
-            var plus = (double[])at.Clone();
-            var minus = (double[])at.Clone();
-            plus[i] += step;
-            minus[i] -= step;
-            result[i] = (f(plus) - f(minus)) / (2 * step);
-        }
-        return result;
-    }
-
-    /// <summary>Normwise relative error ‖analytic − numeric‖ / ‖numeric‖ below 1e-6.</summary>
-    private static void AssertGradient(double[] numeric, double[] analytic)
-    {
-        double difference = Math.Sqrt(numeric.Zip(analytic, (a, b) => (a - b) * (a - b)).Sum());
-        double norm = Math.Sqrt(numeric.Sum(v => v * v));
-        Assert.True(difference / norm < 1e-6, $"relative error {difference / norm:G3}");
-    }
 
     /// <summary>torch.nn.BatchNorm2d in training mode, written as loops over the definition in double.</summary>
     private static (double[] Y, double[] Mean, double[] InvStd, double[] UnbiasedVar) NaiveTraining(double[] x, int n, int c,

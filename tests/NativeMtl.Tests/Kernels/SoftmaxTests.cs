@@ -151,20 +151,7 @@ public class SoftmaxTests
             using var yi = Ops.Softmax(xi, axis, log);
             return yi.ToArray<double>().Zip(upstream, (a, b) => a * b).Sum();
         }
-        const double h = 1e-5;
-        var numeric = new double[data.Length];
-        for (int j = 0; j < data.Length; j++)
-        {
-            var plus = (double[])data.Clone();
-            var minus = (double[])data.Clone();
-            plus[j] += h;
-            minus[j] -= h;
-            numeric[j] = (Objective(plus) - Objective(minus)) / (2 * h);
-        }
-        var analytic = gx.ToArray<double>();
-        double error = Math.Sqrt(analytic.Zip(numeric, (a, n) => (a - n) * (a - n)).Sum());
-        double scale = Math.Sqrt(numeric.Sum(n => n * n));
-        Assert.True(error / scale < 1e-6, $"relative error {error / scale:E2}");
+        TestData.GradientClose(TestData.CentralDifferences(data, Objective), gx.ToArray<double>());
     }
 
     /// <summary>Softmax computed per vector with explicit index arithmetic, in double.</summary>
