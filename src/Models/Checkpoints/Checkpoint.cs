@@ -32,7 +32,7 @@ public static class Checkpoint
     /// <summary>
     /// Copies the checkpoint's tensors into the module's parameters and buffers, the optimizer's state and the
     /// extra tensors, in place (converting between Float32 and Float64), and restores the optimizer's step
-    /// count. Strict (the default): a tensor missing from the file or a file tensor nothing here expects is an
+    /// count, which the metadata must hold whenever an optimizer is given. Strict (the default): a tensor missing from the file or a file tensor nothing here expects is an
     /// error; otherwise those are skipped and reported. PyTorch's batch-norm "num_batches_tracked" counters are
     /// always skipped when nothing here expects them: this engine's batch norm always uses its momentum, and
     /// PyTorch reads the counter only when momentum is None. A shape or dtype mismatch is always an error.

@@ -1,12 +1,13 @@
 namespace NativeMtl.Models;
 
 /// <summary>
-/// Depth errors over the pixels with a positive target depth (0 marks a missing value), pooled over every such
-/// pixel of an evaluation: abs_err = mean |p − t| and rel_err = mean |p − t| / t as MTAN and LibMTL define
-/// them, RMSE = √(mean (p − t)²), and δ_k = the fraction of pixels with max(p/t, t/p) &lt; 1.25^k (Eigen et al.).
-/// Pooling over pixels is what LibMTL's DepthMetric computes (its per-batch means are weighted by the number of
-/// valid pixels); MTAN averages per-batch means instead, which differs when batches hold different numbers of
-/// valid pixels. A prediction ≤ 0 is never within any δ threshold.
+/// Depth errors over the pixels with a positive target depth (0 marks a missing value; MTAN and LibMTL test
+/// t ≠ 0, which is the same for depths), pooled over every such pixel of an evaluation: abs_err = mean |p − t|
+/// and rel_err = mean |p − t| / t as MTAN and LibMTL define them, RMSE = √(mean (p − t)²), and δ_k = the
+/// fraction of pixels with max(p/t, t/p) &lt; 1.25^k (Eigen et al.). Pooling over pixels is what LibMTL's
+/// DepthMetric computes (its per-batch means are weighted by the number of valid pixels); MTAN averages
+/// per-batch means instead, which differs when batches hold different numbers of valid pixels. A prediction
+/// ≤ 0 is never within any δ threshold.
 /// </summary>
 public sealed class DepthMetric : ITaskMetric
 {

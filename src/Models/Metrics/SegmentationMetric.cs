@@ -5,7 +5,9 @@ namespace NativeMtl.Models;
 /// LibMTL's ConfMatrix). Pixels labelled with the ignore index count nowhere. A class absent from both the
 /// labels and the predictions has no IoU (0/0) and is left out of the mean, as MTAN's original per-image
 /// compute_miou skips it; MTAN's later ConfMatrix and LibMTL take torch.mean over all classes, which gives the
-/// same value when every class occurs and NaN otherwise.
+/// same value when every class occurs and NaN otherwise. A label outside [0, C) that is not the ignore index
+/// is refused (LibMTL drops such pixels silently): it usually means the data marks unlabelled pixels with
+/// another value than the configured ignore index.
 /// </summary>
 public sealed class SegmentationMetric : ITaskMetric
 {
