@@ -5,6 +5,18 @@ namespace NativeMtl.Tests.Models;
 /// <summary>Small models and checks shared by the encoder, head and architecture tests.</summary>
 internal static class ModelTestKit
 {
+    public static readonly TaskSpec[] FourTasks =
+        [TaskSpec.Segmentation(5), TaskSpec.Depth(), TaskSpec.Normal(), TaskSpec.Curvature()];
+
+    /// <summary>The small ResNet with narrow heads, so a forward and backward take milliseconds.</summary>
+    public static ArchitectureOptions Small(IReadOnlyList<TaskSpec>? tasks = null) => new()
+    {
+        Tasks = tasks ?? FourTasks,
+        EncoderOptions = new EncoderOptions { Widths = [8, 16, 32], Blocks = [1, 1, 1] },
+        HeadOptions = new HeadOptions { HiddenChannels = 8 },
+        Seed = 7,
+    };
+
     public static NativeMtl.Tensor Input(int n, int height, int width, int channels = 3, ulong seed = 1) =>
         Tensors.Normal(new Shape(n, channels, height, width), new Generator(seed));
 
