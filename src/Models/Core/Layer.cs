@@ -6,8 +6,9 @@ public abstract class Layer : Module
     public abstract Tensor Forward(Tensor x);
 }
 
-/// <summary>Layers applied in order; children are named "0", "1", … as in torch.nn.Sequential.</summary>
-public sealed class Sequential : Layer
+/// <summary>Layers applied in order; children are named "0", "1", … as in torch.nn.Sequential. Open to subclasses
+/// for the same reason torchvision subclasses nn.Sequential (DeepLabHead): keys stay "0.weight", "1.weight", ….</summary>
+public class Sequential : Layer
 {
     private readonly List<Layer> _layers = [];
 

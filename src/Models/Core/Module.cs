@@ -39,10 +39,13 @@ public abstract class Module : IDisposable
     private void CheckName(string name)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
-            throw new ArgumentException($"{GetType().Name}: '{name}' is not a valid member name");
+            throw new ArgumentException($"{TypeName}: '{name}' is not a valid member name");
         if (_parameters.Any(p => p.Name == name) || _buffers.Any(b => b.Name == name) || _children.Any(c => c.Name == name))
-            throw new ArgumentException($"{GetType().Name}: a member named '{name}' already exists");
+            throw new ArgumentException($"{TypeName}: a member named '{name}' already exists");
     }
+
+    /// <summary>The class name without a generic arity suffix ("ModuleDict", not "ModuleDict`1").</summary>
+    private string TypeName => GetType().Name.Split('`')[0];
 
     public IEnumerable<(string Path, Parameter Parameter)> NamedParameters(string prefix = "")
     {
@@ -59,6 +62,26 @@ public abstract class Module : IDisposable
     }
 
     public IEnumerable<(string Path, Module Module)> NamedChildren() => _children;
+
+    /// <summary>Every module below this one, depth first, with its path ("layer3.0.conv2").</summary>
+    public IEnumerable<(string Path, Module Module)> NamedModules(string prefix = "")
+    {
+        foreach (var (name, child) in _children)
+        {
+            yield return (prefix + name, child);
+            foreach (var item in child.NamedModules($"{prefix}{name}.")) yield return item;
+        }
+    }
+
+    /// <summary>Parameters and buffers in torch's state_dict order (a module's own parameters, then its own
+    /// buffers, then each child's, depth first), so exported files list their keys as PyTorch does.</summary>
+    public IEnumerable<(string Path, Tensor Tensor)> StateDict(string prefix = "")
+    {
+        foreach (var (name, p) in _parameters) yield return (prefix + name, p.Value);
+        foreach (var (name, b) in _buffers) yield return (prefix + name, b);
+        foreach (var (name, child) in _children)
+            foreach (var item in child.StateDict($"{prefix}{name}.")) yield return item;
+    }
 
     public IEnumerable<Parameter> Parameters() => NamedParameters().Select(p => p.Parameter);
 

@@ -29,6 +29,31 @@ public class ModuleTests
     }
 
     [Fact]
+    public void StateDictListsEachModulesParametersThenBuffersThenChildrenAsTorchDoes()
+    {
+        using var net = new Sequential(new Block(new Generator(1)), new BatchNorm2d(2));
+        Assert.Equal(["0.conv1.weight", "0.bn1.weight", "0.bn1.bias", "0.bn1.running_mean", "0.bn1.running_var",
+            "1.weight", "1.bias", "1.running_mean", "1.running_var"], net.StateDict().Select(e => e.Path));
+    }
+
+    [Fact]
+    public void NamedModulesWalksEveryDescendantWithItsPath()
+    {
+        using var net = new Sequential(new Block(new Generator(1)), new ReLU());
+        Assert.Equal(["0", "0.conv1", "0.bn1", "1"], net.NamedModules().Select(m => m.Path));
+    }
+
+    [Fact]
+    public void ModuleDictNamesChildrenByKeyAndRefusesRepeats()
+    {
+        using var dict = new ModuleDict<Layer>().Add("seg", new Conv2d(1, 1, 1, new Generator(1))).Add("depth", new ReLU());
+        Assert.Equal(["seg.weight", "seg.bias"], dict.NamedParameters().Select(p => p.Path));
+        Assert.Equal(["seg", "depth"], dict.Keys);
+        Assert.Equal("ModuleDict: a member named 'seg' already exists", Assert.Throws<ArgumentException>(() => dict.Add("seg", new ReLU())).Message);
+        Assert.Equal("ModuleDict: no entry 'normal' (has seg, depth)", Assert.Throws<KeyNotFoundException>(() => dict["normal"]).Message);
+    }
+
+    [Fact]
     public void EvalPropagatesToEveryChild()
     {
         using var block = new Block(new Generator(1));

@@ -1,0 +1,46 @@
+namespace NativeMtl.Models;
+
+/// <summary>
+/// Full sharing (seed 004, "full_sharing"): one encoder and one decoder for all tasks. The decoder's last
+/// 1×1 convolution emits every task's channels, in task order, and the output is split per task. z is the
+/// encoder's features; the decoder after it is shared too, so its group is "decoder" rather than per-task
+/// heads. Members "encoder", "decoder", "auxiliary.&lt;task&gt;".
+/// </summary>
+public sealed class FullSharingModel : MtlModel
+{
+    public FullSharingModel(ArchitectureOptions options) : base("full_sharing", options)
+    {
+        Encoder = AddModule("encoder", EncoderRegistry.Create(options.Encoder, options.EncoderOptions, Context));
+        Decoder = AddModule("decoder", HeadRegistry.Create(options.Head,
+            options.HeadOptions with { InChannels = Encoder.OutChannels, OutChannels = Tasks.Sum(t => t.Channels) }, Context));
+        if (options.Auxiliary is { } auxiliary)
+            Auxiliary = AddModule("auxiliary", new AuxiliaryModules(auxiliary, Tasks, Encoder, Context));
+    }
+
+    public Encoder Encoder { get; }
+
+    public Layer Decoder { get; }
+
+    public AuxiliaryModules? Auxiliary { get; }
+
+    public override int InChannels => Encoder.InChannels;
+
+    protected override MtlOutput ForwardCore(Tensor x)
+    {
+        int height = x.Shape[2], width = x.Shape[3];
+        var encoded = Encoder.Forward(x);
+        var z = encoded.Features;
+        var all = F.UpsampleBilinear2d(Decoder.Forward(z), height, width);
+        var predictions = new Dictionary<string, Tensor>();
+        int start = 0;
+        foreach (var task in Tasks)
+        {
+            predictions[task.Name] = Finish(task, F.Slice(all, 1, start, start + task.Channels), height, width);
+            start += task.Channels;
+        }
+        return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, encoded, height, width));
+    }
+
+    protected override IEnumerable<(string Group, string[] Prefixes)> GroupLayout() =>
+        [("encoder", ["encoder."]), ("decoder", ["decoder."]), .. AuxiliaryLayout(Auxiliary)];
+}

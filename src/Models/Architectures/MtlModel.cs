@@ -1,0 +1,138 @@
+namespace NativeMtl.Models;
+
+/// <summary>
+/// A multi-task network: an input [N, C, H, W] in, one prediction per task at H × W out, together with the
+/// shared feature z (see <see cref="MtlOutput"/>). Its parameters fall into flat groups (see
+/// <see cref="ParameterGroups"/>); auxiliary modules live under <see cref="AuxiliaryPrefix"/>, run in
+/// training only and are left out of <see cref="ExportedStateDict"/>.
+/// </summary>
+public abstract class MtlModel : Module
+{
+    public const string AuxiliaryPrefix = "auxiliary.";
+
+    private MtlParameterGroups? _groups;
+
+    protected MtlModel(string name, ArchitectureOptions options)
+    {
+        Name = name;
+        if (options.Tasks.Count == 0) throw new ArgumentException($"{name}: no tasks");
+        foreach (var task in options.Tasks)
+        {
+            if (string.IsNullOrEmpty(task.Name) || task.Name.Contains('.') || task.Name.Any(char.IsWhiteSpace))
+                throw new ArgumentException($"{name}: task name '{task.Name}' must be non-empty, without dots or spaces");
+            if (task.Channels < 1) throw new ArgumentException($"{name}: task '{task.Name}' has {task.Channels} output channels");
+        }
+        var duplicate = options.Tasks.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"{name}: task '{duplicate.Key}' is listed twice");
+        Tasks = options.Tasks.ToArray();
+        Context = new BuildContext(new Generator(options.Seed), options.DType, options.Device);
+    }
+
+    /// <summary>The registry name, used in messages.</summary>
+    public string Name { get; }
+
+    public IReadOnlyList<TaskSpec> Tasks { get; }
+
+    /// <summary>The stream the initial values came from; dropout keeps drawing from it, so a checkpoint
+    /// saves its offset.</summary>
+    public Generator Generator => Context.Generator;
+
+    public abstract int InChannels { get; }
+
+    protected BuildContext Context { get; }
+
+    public MtlOutput Forward(Tensor x)
+    {
+        if (x.Rank != 4 || x.Shape[1] != InChannels)
+            throw new ShapeException(Name, $"input {x.Shape} must be [N, {InChannels}, H, W]");
+        return ForwardCore(x);
+    }
+
+    protected abstract MtlOutput ForwardCore(Tensor x);
+
+    /// <summary>
+    /// The parameters in flat arenas, created on first use (parameter values move into them then):
+    /// "encoder" holds everything before z, "heads.&lt;task&gt;" (or "decoder" when all tasks share one)
+    /// everything after it, "auxiliary.&lt;task&gt;" each auxiliary module. Every parameter is in exactly one group.
+    /// </summary>
+    public MtlParameterGroups ParameterGroups => _groups ??= BuildGroups();
+
+    /// <summary>Each group's name and the path prefixes of its parameters, encoder first.</summary>
+    protected abstract IEnumerable<(string Group, string[] Prefixes)> GroupLayout();
+
+    /// <summary>Parameters and buffers to save for inference or for PyTorch, in state_dict order: everything
+    /// except the auxiliary modules.</summary>
+    public IEnumerable<(string Path, Tensor Tensor)> ExportedStateDict() =>
+        StateDict().Where(e => !e.Path.StartsWith(AuxiliaryPrefix, StringComparison.Ordinal));
+
+    /// <summary>A head's raw output at the input's size: bilinear resize (align_corners = false), and unit
+    /// length over the channels for normals (torch.nn.functional.normalize's ε keeps a zero vector finite).</summary>
+    protected static Tensor Finish(TaskSpec task, Tensor raw, int height, int width)
+    {
+        var y = raw.Shape[2] == height && raw.Shape[3] == width ? raw : F.UpsampleBilinear2d(raw, height, width);
+        return task.Kind == TaskKind.Normal ? F.Div(y, F.Clamp(F.Norm(y, [1], keepDims: true), min: 1e-12)) : y;
+    }
+
+    /// <summary>Auxiliary predictions at the input's size in training; none in evaluation, where the modules do not run.</summary>
+    protected IReadOnlyDictionary<string, Tensor> AuxiliaryPredictions(AuxiliaryModules? auxiliary, EncoderOutput encoded, int height, int width)
+    {
+        if (auxiliary is null || !Training) return new Dictionary<string, Tensor>();
+        return auxiliary.Forward(encoded).ToDictionary(p => p.Key, p => Finish(Tasks.Single(t => t.Name == p.Key), p.Value, height, width));
+    }
+
+    /// <summary>One group per auxiliary module, "auxiliary.&lt;task&gt;".</summary>
+    protected static IEnumerable<(string Group, string[] Prefixes)> AuxiliaryLayout(AuxiliaryModules? auxiliary) =>
+        auxiliary?.Modules.Select(m => ($"{AuxiliaryPrefix}{m.Task}", new[] { $"{AuxiliaryPrefix}{m.Task}." })) ?? [];
+
+    private MtlParameterGroups BuildGroups()
+    {
+        var all = NamedParameters().ToList();
+        var layout = GroupLayout().ToList();
+        bool In(string path, string[] prefixes) => prefixes.Any(prefix => path.StartsWith(prefix, StringComparison.Ordinal));
+        foreach (var (path, _) in all)
+        {
+            int count = layout.Count(g => In(path, g.Prefixes));
+            if (count != 1) throw new InvalidOperationException($"{Name}: parameter {path} falls in {count} groups");
+        }
+        return new MtlParameterGroups(layout.Select(g => new ParameterGroup(g.Group, all.Where(p => In(p.Path, g.Prefixes)))).ToList());
+    }
+
+    public override void Dispose()
+    {
+        _groups?.Dispose();
+        base.Dispose();
+    }
+}
+
+/// <summary>A model's parameter groups by role: the shared trunk before z, what comes after z, and the
+/// auxiliary modules.</summary>
+public sealed class MtlParameterGroups : IDisposable
+{
+    internal MtlParameterGroups(IReadOnlyList<ParameterGroup> groups)
+    {
+        All = groups;
+        Encoder = groups[0];
+        Auxiliary = groups.Where(g => g.Name.StartsWith(MtlModel.AuxiliaryPrefix, StringComparison.Ordinal)).ToList();
+        Heads = groups.Skip(1).Except(Auxiliary).ToList();
+    }
+
+    /// <summary>"encoder": every parameter before z, shared by the tasks.</summary>
+    public ParameterGroup Encoder { get; }
+
+    /// <summary>After z: "heads.&lt;task&gt;" per task, or one "decoder" shared by all.</summary>
+    public IReadOnlyList<ParameterGroup> Heads { get; }
+
+    /// <summary>"auxiliary.&lt;task&gt;" per auxiliary module; empty without them.</summary>
+    public IReadOnlyList<ParameterGroup> Auxiliary { get; }
+
+    /// <summary>Every group: encoder, heads, auxiliary.</summary>
+    public IReadOnlyList<ParameterGroup> All { get; }
+
+    public ParameterGroup this[string name] => All.FirstOrDefault(g => g.Name == name)
+        ?? throw new KeyNotFoundException($"parameter groups: no group '{name}' (has {string.Join(", ", All.Select(g => g.Name))})");
+
+    public void Dispose()
+    {
+        foreach (var g in All) g.Dispose();
+    }
+}
