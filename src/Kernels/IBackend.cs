@@ -112,4 +112,17 @@ public interface IBackend
 
     /// <summary>One torch.optim.Adam/AdamW step; <paramref name="step"/> counts from 1.</summary>
     void AdamStep(TensorRef param, TensorRef grad, TensorRef m, TensorRef v, AdamOptions options, int step);
+
+    /// <summary>gram[i, j] = ⟨g[i], g[j]⟩ for a contiguous K×P matrix of per-task gradients (K small, P large):
+    /// every inner product, squared norms on the diagonal, in one pass over g. gram is K×K.</summary>
+    void GradientGram(TensorRef g, TensorRef gram);
+
+    /// <summary>y[p] = Σ_k c[k]·g[k, p] for contiguous g [K, P] and device coefficients c [K]: rescaling and
+    /// weighted combination of per-task gradients in one pass over g.</summary>
+    void GradientCombine(TensorRef g, TensorRef coefficients, TensorRef y);
+
+    /// <summary>Masked L1 loss and its gradient in one kernel, over contiguous pred, target and mask of one shape:
+    /// loss (a scalar) = Σ mask·|pred − target| / max(Σ mask, 1), and gradient = mask·sign(pred − target) / max(Σ mask, 1),
+    /// the derivative of loss with respect to pred (0 where pred equals target).</summary>
+    void MaskedL1(TensorRef pred, TensorRef target, TensorRef mask, TensorRef loss, TensorRef gradient);
 }

@@ -27,12 +27,12 @@ public static partial class F
     }
 
     /// <summary>Σ mask·|pred − target| / Σ mask, the mask broadcast over pred (so a [N,1,H,W] mask counts each
-    /// of pred's channels); 0 when the mask is empty. The mask and target get no gradient.</summary>
+    /// of pred's channels); 0 when the mask is empty. One fused kernel computes the loss and its gradient; the
+    /// mask and target get no gradient.</summary>
     public static Tensor MaskedL1(Tensor pred, Tensor target, Tensor mask)
     {
-        if (target.Shape != pred.Shape) throw new ShapeException("MaskedL1", $"target {target.Shape} differs from prediction {pred.Shape}");
-        var weights = Ops.BroadcastTo(mask, pred.Shape);
-        return Div(Sum(Mul(Abs(Sub(pred, target)), weights)), CountAtLeastOne(weights));
+        var (loss, gradient) = Ops.MaskedL1(pred, target, mask);
+        return Autograd.Record("MaskedL1", loss, [pred], (gy, _) => [Ops.Mul(gradient, gy)]);
     }
 
     /// <summary>Cosine of the angle between a and b along <paramref name="axis"/> (channels by default), with each

@@ -72,7 +72,7 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Splits [0, count) into contiguous ranges over the threads, or runs inline when small.</summary>
     internal static void ParallelRange(long count, Action<long, long> body, long grain = StridedLoop.ParallelThreshold)
     {
-        int chunks = (int)Math.Clamp(count / Math.Max(grain, 1), 1, 4L * Environment.ProcessorCount);
+        int chunks = ChunkCount(count, grain);
         if (chunks == 1)
         {
             body(0, count);
@@ -80,4 +80,17 @@ public sealed unsafe partial class CpuBackend
         }
         Parallel.For(0, chunks, c => body(count * c / chunks, count * (c + 1) / chunks));
     }
+
+    /// <summary>Like <see cref="ParallelRange"/>, returning each range's result in range order, so that a caller
+    /// combining partial sums gets the same bits on every run whatever the thread timing.</summary>
+    internal static TResult[] ParallelPartials<TResult>(long count, Func<long, long, TResult> body, long grain = StridedLoop.ParallelThreshold)
+    {
+        int chunks = ChunkCount(count, grain);
+        var results = new TResult[chunks];
+        if (chunks == 1) results[0] = body(0, count);
+        else Parallel.For(0, chunks, c => results[c] = body(count * c / chunks, count * (c + 1) / chunks));
+        return results;
+    }
+
+    private static int ChunkCount(long count, long grain) => (int)Math.Clamp(count / Math.Max(grain, 1), 1, 4L * Environment.ProcessorCount);
 }

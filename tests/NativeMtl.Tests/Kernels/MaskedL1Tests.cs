@@ -1,0 +1,46 @@
+namespace NativeMtl.Tests.Kernels;
+
+public class MaskedL1Tests
+{
+    [Fact]
+    public void LossAndGradientComeFromOneKernel()
+    {
+        using var scope = DisposeScope.Enter();
+        // d = pred − target = (1, −2, 0, 3), mask (1, 1, 1, 0): loss = (1 + 2 + 0) / 3 = 1;
+        // gradient = mask·sign(d)/3 = (1/3, −1/3, 0, 0).
+        var (loss, gradient) = Ops.MaskedL1(Tensors.FromArray([2.0, 0, 5, 9], 4), Tensors.FromArray([1.0, 2, 5, 6], 4), Tensors.FromArray([1.0, 1, 1, 0], 4));
+        Assert.Equal(1.0, loss.Item(), 15);
+        TestData.Close([1.0 / 3, -1.0 / 3, 0, 0], gradient.ToArray<double>(), 1e-15);
+    }
+
+    [Fact]
+    public void ALargeFloat32LossMatchesANaiveSumAndIsTheSameOnEveryRun()
+    {
+        using var scope = DisposeScope.Enter();
+        var g = new Generator(4);
+        var pred = Tensors.Normal(new Shape(2, 1, 300, 400), g);
+        var target = Tensors.Normal(new Shape(2, 1, 300, 400), g);
+        var mask = Ops.Scalar(NativeMtl.Kernels.ScalarOp.InRange, Tensors.Uniform(new Shape(2, 1, 300, 400), g), 0, 0.7);
+        var (loss, _) = Ops.MaskedL1(pred, target, mask);
+        var p = pred.ToArray<float>();
+        var t = target.ToArray<float>();
+        var m = mask.ToArray<float>();
+        double sum = 0, count = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            sum += m[i] * Math.Abs((double)p[i] - t[i]);
+            count += m[i];
+        }
+        Assert.Equal(sum / count, loss.Item(), 1e-6);
+        for (int run = 0; run < 3; run++) Assert.Equal(loss.Item(), Ops.MaskedL1(pred, target, mask).Loss.Item());
+    }
+
+    [Fact]
+    public void AMaskOfOneChannelCountsForEveryChannel()
+    {
+        using var scope = DisposeScope.Enter();
+        var (loss, _) = Ops.MaskedL1(Tensors.Ones(new Shape(1, 3, 1, 2), NativeMtl.DType.Float64), Tensors.Zeros(new Shape(1, 3, 1, 2), NativeMtl.DType.Float64),
+            Tensors.FromArray([1.0, 0], 1, 1, 1, 2));
+        Assert.Equal(1.0, loss.Item());
+    }
+}
