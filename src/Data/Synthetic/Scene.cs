@@ -6,7 +6,7 @@ public sealed record SceneObject(int InstanceId, int ClassId, IReadOnlyList<Prim
 {
     /// <summary>The radius of a sphere about the object's origin that holds every part (from the parts'
     /// bounding boxes, so it may exceed the tightest such sphere).</summary>
-    public double BoundingRadius { get; } = Parts.Max(p =>
+    public double BoundingRadius => Parts.Max(p =>
     {
         var (min, max) = p.Bounds;
         double x = Math.Max(Math.Abs(min.X), Math.Abs(max.X)), y = Math.Max(Math.Abs(min.Y), Math.Abs(max.Y)), z = Math.Max(Math.Abs(min.Z), Math.Abs(max.Z));
