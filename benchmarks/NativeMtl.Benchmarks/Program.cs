@@ -2,7 +2,21 @@ using BenchmarkDotNet.Running;
 using NativeMtl.Benchmarks;
 
 // `dotnet run -c Release --project benchmarks/NativeMtl.Benchmarks -- --filter '*'` runs every benchmark;
-// `--list flat` lists them. `-- sgemm-peer N [RUNS]` times our sgemm alone for benchmarks/peers/sgemm_vs_openblas.sh.
-if (args.Length > 0 && args[0] == "sgemm-peer") return SgemmPeer.Run(args[1..]);
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `--list flat` lists them. Console modes beside BenchmarkDotNet: `sgemm-peer N [RUNS]` times our sgemm alone for
+// benchmarks/peers/sgemm_vs_openblas.sh; `scenes` times the synthetic scene generator (images/s); and
+// `scene-samples FOLDER [INDEX]` writes one scene's panels as PNG files.
+switch (args)
+{
+    case ["sgemm-peer", .. var rest]:
+        return SgemmPeer.Run(rest);
+    case ["scenes", .. var rest]:
+        SceneThroughput.Run(rest);
+        break;
+    case ["scene-samples", var folder, .. var rest]:
+        SceneThroughput.WriteSamples(folder, rest is [var index, ..] ? long.Parse(index) : 0);
+        break;
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        break;
+}
 return 0;
