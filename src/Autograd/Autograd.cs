@@ -24,10 +24,17 @@ public static class Autograd
         t.GradFn is Node node ? new Edge(node, null) : t.RequiresGrad ? new Edge(null, t) : default;
 
     /// <summary>Accumulates d(root)/d(leaf) into every leaf's Grad. A non-scalar root needs its gradient.</summary>
-    public static void Backward(this Tensor root, Tensor? gradient = null, bool retainGraph = false)
+    public static void Backward(this Tensor root, Tensor? gradient = null, bool retainGraph = false) =>
+        Backward([root], [gradient], retainGraph);
+
+    /// <summary>One backward pass from several roots at once (each with its gradient, or none for a scalar):
+    /// shared parts of the graph are walked once with the gradients summed.</summary>
+    public static void Backward(Tensor[] roots, Tensor?[] gradients, bool retainGraph = false)
     {
-        if (!root.RequiresGrad) throw new InvalidOperationException($"Backward: tensor {root.Shape} does not require gradients");
-        var (_, leaves) = Run([root], [gradient], requested: null, retainGraph);
+        if (roots.Length != gradients.Length) throw new ArgumentException($"Backward: {roots.Length} roots but {gradients.Length} gradients");
+        foreach (var root in roots)
+            if (!root.RequiresGrad) throw new InvalidOperationException($"Backward: tensor {root.Shape} does not require gradients");
+        var (_, leaves) = Run(roots, gradients, requested: null, retainGraph);
         foreach (var (leaf, grad) in leaves)
         {
             if (leaf.Grad is null) leaf.Grad = Exclusive(grad);
@@ -41,7 +48,12 @@ public static class Autograd
 
     /// <summary>Gradients of Σ outputs (each weighted by its gradOutput; scalars need none) with respect to
     /// each input, owned by the current disposal scope. An input the outputs do not reach gets zeros.</summary>
-    public static Tensor[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor[]? gradOutputs = null, bool retainGraph = false)
+    public static Tensor[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor[]? gradOutputs = null, bool retainGraph = false) =>
+        GradOrNull(outputs, inputs, gradOutputs, retainGraph).Select((g, i) => g ?? Tensors.ZerosLike(inputs[i])).ToArray();
+
+    /// <summary>As <see cref="Grad(Tensor[], Tensor[], Tensor[], bool)"/>, with null for each input the outputs do
+    /// not reach, so a caller asking about many parameters allocates nothing for the unrelated ones.</summary>
+    public static Tensor?[] GradOrNull(Tensor[] outputs, Tensor[] inputs, Tensor[]? gradOutputs = null, bool retainGraph = false)
     {
         if (gradOutputs is not null && gradOutputs.Length != outputs.Length)
             throw new ArgumentException($"Grad: {outputs.Length} outputs but {gradOutputs.Length} output gradients");
@@ -51,7 +63,7 @@ public static class Autograd
         var result = inputs.Select(input =>
         {
             bool found = input.GradFn is Node node ? captured.Remove(node, out var g) : leaves.Remove(input, out g);
-            return found ? Adopt(g!) : Tensors.ZerosLike(input);
+            return found ? Adopt(g!) : null;
         }).ToArray();
         foreach (var g in captured.Values.Concat(leaves.Values)) g.Dispose();
         return result;

@@ -14,6 +14,11 @@ public sealed class Sgd : Optimizer
         _momentum = options.Momentum != 0 ? ZerosFor(Groups) : null;
     }
 
+    public SgdOptions Options => _options;
+
+    /// <summary>The momentum buffer of a group (by its index in <see cref="Optimizer.Groups"/>), or null without momentum.</summary>
+    public Tensor? MomentumBuffer(int group) => _momentum?[group];
+
     protected override void Update(int index, ParameterGroup group) =>
         Ops.SgdStep(group.Values, group.Grads, _momentum?[index], _options with { LearningRate = LearningRate }, firstStep: Steps == 0);
 

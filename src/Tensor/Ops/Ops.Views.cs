@@ -45,6 +45,13 @@ public static partial class Ops
     /// <summary>A new handle on the same elements (same shape, strides and storage).</summary>
     public static Tensor Alias(Tensor x) => x.View(x.Shape, x.Strides.ToArray(), x.Offset);
 
+    /// <summary>The diagonal of a square matrix, as a view.</summary>
+    public static Tensor Diagonal(Tensor x)
+    {
+        if (x.Rank != 2 || x.Shape[0] != x.Shape[1]) throw new ShapeException("Diagonal", $"expects a square matrix, got {x.Shape}");
+        return x.View(new Shape(x.Shape[0]), [x.Strides[0] + x.Strides[1]], x.Offset);
+    }
+
     /// <summary>Reorders the axes: result axis i is source axis order[i].</summary>
     public static Tensor Permute(Tensor x, params int[] order)
     {

@@ -87,4 +87,11 @@ public class ViewTests
         Ops.CopyInto(Tensors.Ones(new Shape(2, 1), DType.Float64), Ops.Slice(x, 1, 1, 3));
         Assert.Equal([0.0, 1, 1, 0, 0, 1, 1, 0], x.ToArray<double>());
     }
+
+    [Fact]
+    public void DiagonalViewsTheMainDiagonalOfASquareMatrix()
+    {
+        Assert.Equal([0.0, 4, 8], Ops.Diagonal(Iota(3, 3)).ToArray<double>());
+        Assert.Throws<ShapeException>(() => Ops.Diagonal(Iota(2, 3)));
+    }
 }

@@ -1,0 +1,103 @@
+using NativeMtl.Kernels;
+using NativeMtl.Models;
+
+namespace NativeMtl.Balancers;
+
+/// <summary>
+/// Auto-λ (Liu et al. 2022). Task weights λ (raw, from <c>initial_weight</c> 0.1) are learned by Adam (option <c>lr</c>,
+/// 1e-4) on a finite-difference hypergradient, every <c>every</c> steps (1): a virtual SGD step
+/// θ' = θ − lr·∇_θ Σ λ_i L_i (with the optimizer's momentum and weight decay when it is SGD), d = ∇_θ' of the main
+/// tasks' loss on the look-ahead batch, θ± = θ ± ε·d with ε = <c>epsilon_scale</c>/‖d‖ (0.01), and
+/// ∂/∂λ_i ≈ −lr·(L_i(θ+) − L_i(θ−)) / 2ε on the step's batch. All of it happens in place on the flat arenas with one
+/// saved copy of θ (no model copies); batch-norm statistics are restored afterwards. Then the step trains on
+/// Σ λ_i L_i with the new λ.
+/// </summary>
+public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
+{
+    private readonly double _rate = options.Number("lr", 1e-4);
+    private readonly double _initial = options.Number("initial_weight", 0.1);
+    private readonly int _every = options.Integer("every", 1);
+    private readonly double _epsilonScale = options.Number("epsilon_scale", 0.01);
+    private Tensor? _lambda, _m, _v;
+    private int _updates;
+
+    public override GradientLevel Level => GradientLevel.LookAhead;
+
+    public override Tensor Weights => _lambda!;
+
+    protected override void OnAttach()
+    {
+        if (_every < 1) throw new ArgumentException($"balancer autolambda: option 'every' must be at least 1, got {_every}");
+        if (!Tasks.Any(t => t.Role == TaskRole.Main)) throw new ArgumentException("balancer autolambda needs at least one main task");
+        _lambda = Filled(_initial);
+        _m = Filled(0);
+        _v = Filled(0);
+    }
+
+    public override void Backward(StepContext step)
+    {
+        if (step.Step % _every == 0) UpdateWeights(step, Hypergradient(step));
+        step.Backward(step.WeightedSum(_lambda!));
+    }
+
+    /// <summary>−lr·(L(θ+) − L(θ−)) / 2ε, leaving the parameters, their gradients and the buffers as they were.</summary>
+    internal Tensor Hypergradient(StepContext step)
+    {
+        var groups = step.Optimizer.Groups;
+        var saved = groups.Select(g => Ops.Clone(g.Values)).ToArray();
+        var buffers = step.Model.NamedBuffers().Select(b => (b.Buffer, Copy: Ops.Clone(b.Buffer))).ToArray();
+
+        step.BackwardKeepingGraph(step.WeightedSum(_lambda!));
+        VirtualStep(step);
+        step.Optimizer.ZeroGrad();
+        step.BackwardMainLossOnLookAheadBatch();
+
+        var normSquared = groups.Select(g => Ops.Reduce(ReduceOp.Sum, Ops.Unary(UnaryOp.Square, g.Grads), [])).Aggregate(Ops.Add);
+        var epsilon = Ops.Div(Tensors.Scalar(_epsilonScale, normSquared.DType, normSquared.Device),
+            Ops.Scalar(ScalarOp.Clamp, Ops.Unary(UnaryOp.Sqrt, normSquared), 1e-30, double.PositiveInfinity));
+        var plus = Perturbed(step, saved, epsilon, +1);
+        var minus = Perturbed(step, saved, epsilon, -1);
+
+        for (int i = 0; i < groups.Count; i++) Ops.CopyInto(saved[i], groups[i].Values);
+        foreach (var (buffer, copy) in buffers) Ops.CopyInto(copy, buffer);
+        step.Optimizer.ZeroGrad();
+        return Ops.Div(Ops.MulAdd(Ops.Sub(plus, minus), -step.LearningRate), Ops.MulAdd(epsilon, 2));
+    }
+
+    /// <summary>θ ← θ − lr·(g + weight decay·θ + momentum·buffer), the optimizer's SGD step without touching its state.</summary>
+    private static void VirtualStep(StepContext step)
+    {
+        var groups = step.Optimizer.Groups;
+        var sgd = step.Optimizer as Sgd;
+        double weightDecay = sgd?.Options.WeightDecay ?? 0, momentum = sgd?.Options.Momentum ?? 0;
+        for (int i = 0; i < groups.Count; i++)
+        {
+            var direction = Ops.Add(groups[i].Grads, Ops.MulAdd(groups[i].Values, weightDecay));
+            if (sgd?.MomentumBuffer(i) is { } buffer && step.Optimizer.Steps > 0) direction = Ops.Add(direction, Ops.MulAdd(buffer, momentum));
+            Ops.CopyInto(Ops.Sub(groups[i].Values, Ops.MulAdd(direction, step.LearningRate)), groups[i].Values);
+        }
+    }
+
+    /// <summary>The task losses at θ + sign·ε·d, with θ the saved parameters and d the arenas' gradients.</summary>
+    private static Tensor Perturbed(StepContext step, Tensor[] saved, Tensor epsilon, int sign)
+    {
+        var groups = step.Optimizer.Groups;
+        for (int i = 0; i < groups.Count; i++)
+            Ops.CopyInto(Ops.Add(saved[i], Ops.Mul(groups[i].Grads, Ops.MulAdd(epsilon, sign))), groups[i].Values);
+        return step.EvaluateLosses();
+    }
+
+    private void UpdateWeights(StepContext step, Tensor hypergradient) =>
+        Ops.AdamStep(_lambda!, hypergradient, _m!, _v!, new AdamOptions(_rate), ++_updates);
+
+    public override IEnumerable<(string Name, Tensor State)> State() => [("autolambda.lambda", _lambda!), ("autolambda.exp_avg", _m!), ("autolambda.exp_avg_sq", _v!)];
+
+    public override IReadOnlyDictionary<string, string> Counters => new Dictionary<string, string> { ["autolambda.updates"] = _updates.ToString() };
+
+    public override void RestoreCounters(IReadOnlyDictionary<string, string> counters) => _updates = int.Parse(counters["autolambda.updates"]);
+
+    public override void Dispose()
+    {
+        foreach (var t in new[] { _lambda, _m, _v }) t?.Dispose();
+    }
+}

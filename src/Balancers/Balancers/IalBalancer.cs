@@ -1,0 +1,100 @@
+using NativeMtl.Kernels;
+using NativeMtl.Models;
+
+namespace NativeMtl.Balancers;
+
+/// <summary>
+/// Impartial auxiliary learning (seed 002 and its authors' code). Each task has s_t = log σ_t, learned by the
+/// model's optimizer from −½·ln 2. Decoder stage: the parameters after z and s are trained on
+/// Σ_t (½·e^(−2 s_t)·L_t + s_t). Encoder stage at z: g = ∇_z L_0 + Σ_aux r_t·(‖∇_z L_0‖ / ‖∇_z L_t‖)·∇_z L_t with
+/// r_t = clamp(1 − σ_t, 0, 1) (σ detached), then one backward pass from z. Options: <c>sign_mask</c> (false) zeroes
+/// auxiliary entries whose sign conflicts with the main gradient before rescaling; <c>ema</c> (0 = off) smooths r
+/// with that decay. Its weights are r (1 for the main task).
+/// </summary>
+public sealed class IalBalancer(BalancerOptions options) : Balancer
+{
+    private readonly bool _signMask = options.Flag("sign_mask", false);
+    private readonly double _ema = options.Number("ema", 0);
+    private BalancerParameter? _s;
+    private Tensor? _r, _auxiliaryMask;
+    private bool _smoothed;
+
+    public override GradientLevel Level => GradientLevel.Feature;
+
+    protected override bool RequiresOneMainTask => true;
+
+    public override Tensor Weights => _r!;
+
+    public override IReadOnlyList<ParameterGroup> ParameterGroups => [_s!.Group];
+
+    /// <summary>s_t = log σ_t in task order.</summary>
+    public Tensor LogSigma => _s!.Value;
+
+    protected override void OnAttach()
+    {
+        if (_ema is < 0 or >= 1) throw new ArgumentException($"balancer ial: option 'ema' must be in [0, 1), got {_ema}");
+        _s = new BalancerParameter("ial", "log_sigma", Filled(-0.5 * Math.Log(2)));
+        _r = Filled(1);
+        _auxiliaryMask = Vector(Tasks.Select(t => t.Role == TaskRole.Auxiliary ? 1.0 : 0.0).ToArray());
+    }
+
+    public override void Backward(StepContext step)
+    {
+        List<string> order = [MainTask, .. AuxiliaryTaskNames];
+        var features = Gradients.Stack(order.Select(step.FeatureGradient).ToList());
+        UpdateRatios();
+
+        var s = _s!.Value;
+        var decoderWeights = Ops.MulAdd(Ops.Unary(UnaryOp.Exp, Ops.MulAdd(F.Detach(s), -2)), 0.5);
+        step.ApplyHeadGradients(decoderWeights);
+        F.Sum(F.Add(F.Mul(F.MulAdd(F.Exp(F.MulAdd(s, -2)), 0.5), F.Detach(step.LossVector)), s)).Backward();
+
+        step.BackwardEncoder(Ops.Reshape(EncoderFeatureGradient(features, order), step.Current.Output.SharedFeature.Shape.ToArray()));
+    }
+
+    /// <summary>g = g_main + Σ_aux r_t·(‖g_main‖ / ‖g_t‖)·g_t for feature gradients stacked main first (rows in
+    /// <paramref name="order"/>), after the optional sign masking.</summary>
+    internal Tensor EncoderFeatureGradient(Tensor features, IReadOnlyList<string> order)
+    {
+        var aligned = _signMask ? MaskConflicts(features) : features;
+        var norms = Ops.Unary(UnaryOp.Sqrt, Ops.Diagonal(Ops.GradientGram(aligned)));
+        var scale = Ops.Div(Ops.Slice(norms, 0, 0, 1), Ops.Scalar(ScalarOp.Clamp, norms, 1e-30, double.PositiveInfinity));
+        var coefficients = Ops.Mul(Gradients.Reorder(_r!, TaskNames, order), scale);
+        Ops.CopyInto(Tensors.Ones(new Shape(1), coefficients.DType, coefficients.Device), Ops.Slice(coefficients, 0, 0, 1));
+        return Ops.GradientCombine(aligned, coefficients);
+    }
+
+    /// <summary>r = clamp(1 − e^s, 0, 1) for the auxiliary tasks (1 for the main task), optionally smoothed.</summary>
+    private void UpdateRatios()
+    {
+        var sigma = Ops.Unary(UnaryOp.Exp, F.Detach(_s!.Value));
+        var raw = Ops.Scalar(ScalarOp.Clamp, Ops.MulAdd(sigma, -1, 1), 0, 1);
+        var withMain = Ops.Add(Ops.Mul(raw, _auxiliaryMask!), Ops.MulAdd(_auxiliaryMask!, -1, 1));
+        var next = _ema > 0 && _smoothed ? Ops.Add(Ops.MulAdd(_r!, _ema), Ops.MulAdd(withMain, 1 - _ema)) : withMain;
+        Ops.CopyInto(next, _r!);
+        _smoothed = true;
+    }
+
+    /// <summary>Each auxiliary row with the entries whose sign differs from the main row's set to zero.</summary>
+    private static Tensor MaskConflicts(Tensor features)
+    {
+        var main = Ops.Slice(features, 0, 0, 1);
+        var agree = Ops.Binary(BinaryOp.Greater, Ops.Mul(features, main), Tensors.Zeros(Shape.Scalar, features.DType, features.Device));
+        var masked = Ops.Mul(features, agree);
+        Ops.CopyInto(main, Ops.Slice(masked, 0, 0, 1));
+        return masked;
+    }
+
+    public override IEnumerable<(string Name, Tensor State)> State() => [("ial.r", _r!)];
+
+    public override IReadOnlyDictionary<string, string> Counters => new Dictionary<string, string> { ["ial.smoothed"] = _smoothed.ToString() };
+
+    public override void RestoreCounters(IReadOnlyDictionary<string, string> counters) => _smoothed = bool.Parse(counters["ial.smoothed"]);
+
+    public override void Dispose()
+    {
+        _s?.Dispose();
+        _r?.Dispose();
+        _auxiliaryMask?.Dispose();
+    }
+}

@@ -1,0 +1,19 @@
+using NativeMtl.Models;
+
+namespace NativeMtl.Balancers;
+
+/// <summary>One forward pass and its losses: a device scalar per task (with its graph), the losses of the
+/// auxiliary modules (seed 001, always added with weight 1), and, when the balancer asks, each task's loss
+/// per class ([C], differentiable).</summary>
+public sealed record TaskLosses(
+    MtlOutput Output,
+    IReadOnlyDictionary<string, Tensor> Losses,
+    IReadOnlyDictionary<string, Tensor> AuxiliaryModuleLosses,
+    IReadOnlyDictionary<string, Tensor> PerClassLosses);
+
+/// <summary>Runs the model and the task losses on the step's batch, with the model's current parameters.
+/// The look-ahead batch is a second batch, for balancers that re-evaluate after a virtual step (Auto-λ).</summary>
+public interface ITaskObjective
+{
+    TaskLosses Evaluate(bool lookAheadBatch, bool perClass);
+}

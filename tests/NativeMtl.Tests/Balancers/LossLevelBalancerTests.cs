@@ -1,0 +1,159 @@
+using NativeMtl.Balancers;
+using NativeMtl.Models;
+
+namespace NativeMtl.Tests.Balancers;
+
+public class LossLevelBalancerTests
+{
+    private static readonly BalancedTask[] AllMain = [new("a", TaskRole.Main), new("b", TaskRole.Main), new("c", TaskRole.Main)];
+
+    /// <summary>Σ_k w_k ∂L_k/∂θ_encoder at the model's current parameters.</summary>
+    private static double[] Combined(TinyModel model, TinyObjective objective, double[] weights)
+    {
+        var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+        return Enumerable.Range(0, g[0].Length).Select(j => weights[0] * g[0][j] + weights[1] * g[1][j] + weights[2] * g[2][j]).ToArray();
+    }
+
+    [Fact]
+    public void EqualTrainsOnTheSumInOneBackwardPass()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("equal"), AllMain);
+        var expected = Combined(model, objective, [1, 1, 1]);
+        using var scope = DisposeScope.Enter();
+        var result = step.Run(objective);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+        Assert.Equal([1.0, 1, 1], result.Weights.ToArray<double>());
+        Assert.Equal((1, 0), (result.EncoderPasses, result.HeadPasses));
+    }
+
+    [Fact]
+    public void FixedWeighsEachTaskAsConfigured()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var options = new BalancerOptions(new Dictionary<string, object?> { ["weights"] = new Dictionary<string, object> { ["a"] = 2.0, ["c"] = 0.5 } });
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("fixed", options), AllMain);
+        var expected = Combined(model, objective, [2, 1, 0.5]);
+        using var scope = DisposeScope.Enter();
+        step.Run(objective);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+    }
+
+    [Fact]
+    public void FixedRejectsAWeightForAnUnknownTask()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var options = new BalancerOptions(new Dictionary<string, object?> { ["weights"] = new Dictionary<string, object> { ["seg"] = 2.0 } });
+        var e = Assert.Throws<ArgumentException>(() => TinyProblem.Step(model, BalancerRegistry.Create("fixed", options), AllMain));
+        Assert.Equal("balancer fixed: option 'weights' names 'seg', which is not a task", e.Message);
+    }
+
+    [Fact]
+    public void UncertaintyWeighsByHalfExpMinusSAndLearnsS()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var balancer = (UncertaintyBalancer)BalancerRegistry.Create("uncertainty");
+        using var step = TinyProblem.Step(model, balancer, AllMain, lr: 0.1);
+        double w0 = 0.5 * Math.Exp(0.5);
+        var expected = Combined(model, objective, [w0, w0, w0]);
+        using var scope = DisposeScope.Enter();
+        var losses = TinyProblem.Values(step.Run(objective).Losses);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+        // ∂/∂s_k (L_k/(2e^s) + s/2) = 0.5 − L_k/(2e^s); SGD: s ← s − 0.1·that.
+        var s = losses.Select(l => -0.5 - 0.1 * (0.5 - l * 0.5 * Math.Exp(0.5))).ToArray();
+        TestData.Close(s.Select(v => 0.5 * Math.Exp(-v)).ToArray(), TinyProblem.Values(balancer.Weights), 1e-12);
+    }
+
+    [Fact]
+    public void DwaKeepsWeightsAtOneForTwoEpochsThenSoftmaxesTheLossRatios()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("dwa"), AllMain, stepsPerEpoch: 2);
+        var epochMeans = new List<double[]>();
+        var sum = new double[3];
+        for (int i = 0; i < 6; i++)
+        {
+            using var scope = DisposeScope.Enter();
+            var r = step.Run(objective);
+            var losses = TinyProblem.Values(r.Losses);
+            var weights = TinyProblem.Values(r.Weights);
+            for (int k = 0; k < 3; k++) sum[k] += losses[k];
+            if (i < 3) Assert.Equal([1.0, 1, 1], weights);
+            if (i % 2 == 1)
+            {
+                epochMeans.Add(sum.Select(v => v / 2).ToArray());
+                sum = new double[3];
+            }
+            if (i == 3)
+            {
+                var ratio = Enumerable.Range(0, 3).Select(k => epochMeans[1][k] / epochMeans[0][k] / 2).ToArray();
+                double z = ratio.Sum(Math.Exp);
+                TestData.Close(ratio.Select(v => 3 * Math.Exp(v) / z).ToArray(), weights, 1e-12);
+            }
+        }
+    }
+
+    [Fact]
+    public void GlsWeightsAreTheGeometricMeanOverKTimesEachLoss()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gls"), AllMain);
+        using var scope = DisposeScope.Enter();
+        var l = objective.Evaluate(false, false).Losses.Values.Select(t => t.Item()).ToArray();
+        double geometric = Math.Pow(l[0] * l[1] * l[2], 1.0 / 3);
+        var w = l.Select(v => geometric / (3 * v)).ToArray();
+        var expected = Combined(model, objective, w);
+        var result = step.Run(objective);
+        TestData.Close(w, TinyProblem.Values(result.Weights), 1e-12);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+    }
+
+    [Fact]
+    public void RlwDrawsFreshSoftmaxWeightsEachStepFromItsSeed()
+    {
+        double[] Run(int seed, int steps)
+        {
+            using var model = new TinyModel(["a", "b", "c"]);
+            var objective = new TinyObjective(model);
+            var options = new BalancerOptions(new Dictionary<string, object?> { ["seed"] = seed });
+            using var step = TinyProblem.Step(model, BalancerRegistry.Create("rlw", options), AllMain);
+            double[] last = [];
+            for (int i = 0; i < steps; i++)
+            {
+                using var scope = DisposeScope.Enter();
+                last = TinyProblem.Values(step.Run(objective).Weights);
+                Assert.Equal(1.0, last.Sum(), 12);
+            }
+            return last;
+        }
+        Assert.Equal(Run(3, 2), Run(3, 2));
+        Assert.NotEqual(Run(3, 2), Run(3, 1));
+    }
+
+    [Fact]
+    public void GradNormLowersTheWeightOfTheTaskWithTheLargestGradientAndKeepsTheSumAtK()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var layer = model.ParameterGroups.Encoder.Members.First(m => m.Parameter.Shape.Rank >= 2).Parameter.Value;
+        double[] norms;
+        using (var probe = DisposeScope.Enter())
+        {
+            var losses = objective.Evaluate(false, false).Losses;
+            norms = new[] { "a", "b", "c" }.Select(t => Ops.Reduce(NativeMtl.Kernels.ReduceOp.L2Norm, Autograd.Grad(losses[t], layer, retainGraph: true), []).Item()).ToArray();
+        }
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gradnorm"), AllMain);
+        using var scope = DisposeScope.Enter();
+        var result = step.Run(objective);
+        var w = TinyProblem.Values(result.Weights);
+        Assert.Equal(3.0, w.Sum(), 12);
+        int largest = Array.IndexOf(norms, norms.Max()), smallest = Array.IndexOf(norms, norms.Min());
+        Assert.True(w[largest] < 1 && w[smallest] > 1, $"norms {string.Join(", ", norms)} gave weights {string.Join(", ", w)}");
+        Assert.Equal((1, 3), (result.EncoderPasses, result.HeadPasses));
+    }
+}
