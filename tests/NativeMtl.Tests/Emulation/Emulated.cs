@@ -10,7 +10,10 @@ internal static class Emulated
 {
     public static EmulatedLauncher Launcher { get; } = new();
 
-    public static CudaBackend Backend { get; } = new(new HostMemory(), Launcher, Device.Cuda(0));
+    /// <summary>Shared by every emulated backend, so that a test's own backend can use the twins' buffers.</summary>
+    public static HostMemory Memory { get; } = new();
+
+    public static CudaBackend Backend { get; } = new(Memory, Launcher, Device.Cuda(0));
 
     /// <summary>Runs the same op on the CPU backend, then on the emulated CUDA backend.</summary>
     public static void OnBoth(Action<IBackend> op)
