@@ -1,3 +1,5 @@
+using NativeMtl.Kernels.Cuda;
+
 namespace NativeMtl.Tests.Emulation;
 
 public class NllKernelTests
@@ -42,7 +44,7 @@ public class NllKernelTests
         using var loss = Twin.Blank(DType.Float32, 80);
         using var valid = Twin.Blank(DType.Float32, 80);
         // A backend of its own: the error it holds until the next wait must not surface in a test running beside it.
-        var gpu = new Kernels.Cuda.CudaBackend(Emulated.Memory, Emulated.Launcher, Device.Cuda(0));
+        var gpu = new CudaBackend(Emulated.Memory, Emulated.Launcher, Device.Cuda(0));
         gpu.NllLoss(logProbs.On(gpu, [2, 4, 40]), target.On(gpu, [2, 40]), -100, loss.On(gpu, [2, 40]), valid.On(gpu, [2, 40]));
         var error = Assert.Throws<ArgumentException>(gpu.Synchronize);
         Assert.Equal("NllLoss: the target at flat position 57 is outside [0, 4) and is not the ignore index -100 " +
