@@ -38,6 +38,19 @@ public sealed unsafe class CudaLauncher : IKernelLauncher
         return result;
     }
 
+    /// <summary>JIT-compiles every module and resolves every kernel it defines, so that a bad module or a missing
+    /// kernel shows at start-up rather than at first use. Returns the kernel names.</summary>
+    public IReadOnlyList<string> LoadAll()
+    {
+        var names = EmbeddedPtx().Values
+            .SelectMany(ptx => ptx.Split('\n').Where(l => l.StartsWith(".visible .entry ", StringComparison.Ordinal)))
+            .Select(l => l[".visible .entry ".Length..l.IndexOf('(')])
+            .ToList();
+        _device.Enter();
+        foreach (var name in names) Function(name);
+        return names;
+    }
+
     public void Launch(string kernel, LaunchShape shape, ReadOnlySpan<nint> args, string op, ReadOnlySpan<TensorRef> operands)
     {
         _device.Enter();

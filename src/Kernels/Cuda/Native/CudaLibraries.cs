@@ -19,6 +19,7 @@ public static class CudaLibraries
     public const string OverrideVariable = "NATIVEMTL_CUDA_LIBS";
 
     private static readonly Lock Gate = new();
+    private static readonly Lazy<string[]> WheelFolders = new(() => PythonWheelFolders().ToArray());
     private static readonly Dictionary<string, nint> Loaded = new();
     private static bool _resolverInstalled;
 
@@ -113,7 +114,7 @@ public static class CudaLibraries
             NativeLibrary.Free(handle);
             return "";
         }
-        foreach (var folder in ToolkitFolders().Concat(PythonWheelFolders()))
+        foreach (var folder in ToolkitFolders().Concat(WheelFolders.Value))
         {
             var path = Path.Join(folder, fileName);
             tried.Add(path);
