@@ -45,10 +45,11 @@ public sealed unsafe class CudaDevice : IDeviceMemory, IDisposable
 
     internal nint Cudnn { get; private set; }
 
-    /// <summary>Opens device <paramref name="ordinal"/>; the driver, cuBLAS and cuDNN must already load
-    /// (see <see cref="CudaRuntime.TryRegister"/>).</summary>
+    /// <summary>Opens device <paramref name="ordinal"/>, loading the driver, cuBLAS and cuDNN first (a
+    /// <see cref="DllNotFoundException"/> lists the paths tried when one is missing).</summary>
     public static CudaDevice Open(int ordinal)
     {
+        foreach (var library in new[] { "cuda", "cublas", "cudnn" }) CudaLibraries.Require(library);
         Driver.Check(Driver.cuInit(0), "cuInit");
         Driver.Check(Driver.cuDeviceGetCount(out int count), "cuDeviceGetCount");
         if (ordinal < 0 || ordinal >= count)
