@@ -24,6 +24,25 @@ public class CudaLibrariesTests
         Assert.Contains("libcuda.so.1", whyNot);
     }
 
+    [SkippableFact]
+    public void TheFoldersOfTheEnvironmentOverrideAreSearchedFirst()
+    {
+        Skip.If(CudaRuntime.TryRegister(out _), "the CUDA driver is present on this machine");
+        var folders = new[] { Path.Join(Path.GetTempPath(), "nmtl-libs-a"), Path.Join(Path.GetTempPath(), "nmtl-libs-b") };
+        var before = Environment.GetEnvironmentVariable(CudaLibraries.OverrideVariable);
+        Environment.SetEnvironmentVariable(CudaLibraries.OverrideVariable, string.Join(':', folders));
+        try
+        {
+            var error = Assert.Throws<DllNotFoundException>(() => CudaLibraries.Require("cuda"));
+            string tried = error.Message[(error.Message.IndexOf("tried: ", StringComparison.Ordinal) + "tried: ".Length)..];
+            Assert.StartsWith($"{folders[0]}/libcuda.so.1, {folders[1]}/libcuda.so.1, libcuda.so.1 (system loader)", tried);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CudaLibraries.OverrideVariable, before);
+        }
+    }
+
     [Fact]
     public void AnUnknownLibraryNameIsAnArgumentError()
     {
