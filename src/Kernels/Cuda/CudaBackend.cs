@@ -144,7 +144,11 @@ public sealed partial class CudaBackend : IBackend
             if (!t.IsContiguous) throw new ArgumentException($"{op}: {t} must be contiguous");
     }
 
-    /// <summary>The GPU for a cuDNN or cuBLAS op; they have no emulation.</summary>
-    private CudaDevice Vendor(string op, string library) =>
-        _gpu ?? throw new NotSupportedException($"{op} runs on {library}, which needs a GPU; this {Device} backend runs custom kernels only (host emulation)");
+    /// <summary>The GPU for a cuDNN or cuBLAS op (they have no emulation), with its context current on this thread.</summary>
+    private CudaDevice Vendor(string op, string library)
+    {
+        var gpu = _gpu ?? throw new NotSupportedException($"{op} runs on {library}, which needs a GPU; this {Device} backend runs custom kernels only (host emulation)");
+        gpu.Enter();
+        return gpu;
+    }
 }
