@@ -1,0 +1,42 @@
+using System.CommandLine;
+using NativeMtl.Host.Commands;
+
+namespace NativeMtl.Host;
+
+/// <summary>
+/// The <c>nativemtl</c> command line: one subcommand per file under Commands/, each a static class with a
+/// <c>Create(TextWriter output, TextWriter error)</c> that builds its <see cref="Command"/>. Output goes to the
+/// writers given (the console, or a test's StringWriter).
+/// </summary>
+public static class Cli
+{
+    public static RootCommand Create(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("nativemtl: multi-task learning on a C# CUDA engine");
+        root.Subcommands.Add(CheckCommand.Create(output, error));
+        return root;
+    }
+
+    /// <summary>Parses and runs; invalid arguments give <see cref="ExitCodes.Usage"/>.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var parsed = Create(output, error).Parse(args);
+        int code = parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return parsed.Errors.Count > 0 ? ExitCodes.Usage : code;
+    }
+}
+
+/// <summary>Exit codes shared by every command.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>The command ran and found a problem (a failed check).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Invalid arguments.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The requested GPU cannot be used: no CUDA library, no device, or a driver error.</summary>
+    public const int NoDevice = 3;
+}

@@ -1,0 +1,3 @@
+using NativeMtl.Host;
+
+return Cli.Run(args, Console.Out, Console.Error);

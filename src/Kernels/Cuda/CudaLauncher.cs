@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Text;
+using NativeMtl.Kernels.Cuda.Native;
+
+namespace NativeMtl.Kernels.Cuda;
+
+/// <summary>
+/// Launches the kernels of kernels/*.cu on a GPU. Their PTX (kernels/ptx/*.ptx) is embedded in this assembly;
+/// each family's module is JIT-compiled by the driver on first use (cuModuleLoadDataEx, with the JIT's error log
+/// in the exception when it fails), and functions are looked up by name once and cached.
+/// </summary>
+public sealed unsafe class CudaLauncher : IKernelLauncher
+{
+    private const string ResourcePrefix = "NativeMtl.Kernels.Ptx.";
+    private const int LogBytes = 16 << 10;
+
+    private readonly CudaDevice _device;
+    private readonly Lock _gate = new();
+    private readonly List<nint> _modules = [];
+    private readonly ConcurrentDictionary<string, nint> _functions = new();
+    private bool _modulesLoaded;
+
+    public CudaLauncher(CudaDevice device)
+    {
+        _device = device;
+    }
+
+    /// <summary>The embedded PTX of each kernel family, by family name (the .cu file's name).</summary>
+    public static IReadOnlyDictionary<string, string> EmbeddedPtx()
+    {
+        var assembly = typeof(CudaLauncher).Assembly;
+        var result = new SortedDictionary<string, string>();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+            result[name[ResourcePrefix.Length..^".ptx".Length]] = reader.ReadToEnd();
+        }
+        return result;
+    }
+
+    /// <summary>JIT-compiles every module and resolves every kernel it defines, so that a bad module or a missing
+    /// kernel shows at start-up rather than at first use. Returns the kernel names.</summary>
+    public IReadOnlyList<string> LoadAll()
+    {
+        var names = EmbeddedPtx().Values
+            .SelectMany(ptx => ptx.Split('\n').Where(l => l.StartsWith(".visible .entry ", StringComparison.Ordinal)))
+            .Select(l => l[".visible .entry ".Length..l.IndexOf('(')])
+            .ToList();
+        _device.Enter();
+        foreach (var name in names) Function(name);
+        return names;
+    }
+
+    public void Launch(string kernel, LaunchShape shape, ReadOnlySpan<nint> args, string op, ReadOnlySpan<TensorRef> operands)
+    {
+        _device.Enter();
+        nint function = Function(kernel);
+        fixed (nint* parameters = args)
+        {
+            int result = Driver.cuLaunchKernel(function, shape.GridX, shape.GridY, shape.GridZ, shape.BlockX, shape.BlockY, shape.BlockZ,
+                0, _device.Stream, (void**)parameters, null);
+            if (result != Driver.Success)
+                Driver.Check(result, $"cuLaunchKernel({kernel}, grid {shape.GridX}×{shape.GridY}×{shape.GridZ}, block {shape.BlockX}×{shape.BlockY}×{shape.BlockZ})",
+                    $"{op} on {string.Join(", ", operands.ToArray())}");
+        }
+    }
+
+    private nint Function(string kernel)
+    {
+        if (_functions.TryGetValue(kernel, out var cached)) return cached;
+        lock (_gate)
+        {
+            LoadModules();
+            foreach (var module in _modules)
+            {
+                int result = Driver.cuModuleGetFunction(out nint function, module, kernel);
+                if (result == Driver.ErrorNotFound) continue;
+                Driver.Check(result, $"cuModuleGetFunction({kernel})");
+                _functions[kernel] = function;
+                return function;
+            }
+        }
+        throw new InvalidOperationException($"kernel '{kernel}' is in none of the embedded PTX modules ({string.Join(", ", EmbeddedPtx().Keys)})");
+    }
+
+    private void LoadModules()
+    {
+        if (_modulesLoaded) return;
+        foreach (var (family, ptx) in EmbeddedPtx()) _modules.Add(LoadModule(family, ptx));
+        _modulesLoaded = true;
+    }
+
+    private static nint LoadModule(string family, string ptx)
+    {
+        // The driver reads the image as a C string: it must end with a NUL byte.
+        var image = Encoding.ASCII.GetBytes(ptx + "\0");
+        var errorLog = new byte[LogBytes];
+        var infoLog = new byte[LogBytes];
+        fixed (byte* pImage = image, pError = errorLog, pInfo = infoLog)
+        {
+            int* options = stackalloc int[] { Driver.JitErrorLogBuffer, Driver.JitErrorLogBufferSizeBytes, Driver.JitInfoLogBuffer, Driver.JitInfoLogBufferSizeBytes };
+            void** values = stackalloc void*[] { pError, (void*)LogBytes, pInfo, (void*)LogBytes };
+            int result = Driver.cuModuleLoadDataEx(out nint module, pImage, 4, options, values);
+            if (result != Driver.Success)
+            {
+                var log = Encoding.UTF8.GetString(errorLog).TrimEnd('\0').Trim();
+                throw new CudaException(result, "cuModuleLoadDataEx", $"JIT of kernels/ptx/{family}.ptx",
+                    $"{Driver.Describe(result)}; JIT log: {(log.Length > 0 ? log.ReplaceLineEndings(" | ") : "(empty)")}");
+            }
+            return module;
+        }
+    }
+}

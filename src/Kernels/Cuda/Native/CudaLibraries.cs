@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace NativeMtl.Kernels.Cuda.Native;
+
+/// <summary>
+/// Finds the CUDA libraries for the bindings of this assembly, which name them by the logical names
+/// <c>cuda</c>, <c>cublas</c> and <c>cudnn</c>. Each is probed by versioned soname (libcuda.so.1; libcublas.so.13,
+/// then .12, with the libcublasLt of the same version loaded first; libcudnn.so.9 after its sub-libraries), in
+/// these places in order: the folders of NATIVEMTL_CUDA_LIBS (':'-separated), the system loader's own search
+/// (LD_LIBRARY_PATH, the ld cache), the CUDA toolkit folders, and the lib folders of NVIDIA's Python wheels
+/// (site-packages/nvidia/*/lib) in the usual Python locations. A library that cannot be found raises an error
+/// that lists every path tried.
+/// </summary>
+public static class CudaLibraries
+{
+    /// <summary>The environment variable that names extra folders to search first.</summary>
+    public const string OverrideVariable = "NATIVEMTL_CUDA_LIBS";
+
+    private static readonly Lock Gate = new();
+    private static readonly Lazy<string[]> WheelFolders = new(() => PythonWheelFolders().ToArray());
+    private static readonly Dictionary<string, nint> Loaded = new();
+    private static bool _resolverInstalled;
+
+    /// <summary>Installs the resolver (once per assembly) and loads the library, or throws
+    /// <see cref="DllNotFoundException"/> naming every path tried.</summary>
+    public static void Require(string logicalName)
+    {
+        lock (Gate)
+        {
+            if (!_resolverInstalled)
+            {
+                NativeLibrary.SetDllImportResolver(typeof(CudaLibraries).Assembly, Resolve);
+                _resolverInstalled = true;
+            }
+            if (Loaded.ContainsKey(logicalName)) return;
+            var tried = new List<string>();
+            nint handle = logicalName switch
+            {
+                "cuda" => LoadFirst(["libcuda.so.1"], tried),
+                "cublas" => LoadCublas(tried),
+                "cudnn" => LoadCudnn(tried),
+                _ => throw new ArgumentException($"unknown CUDA library '{logicalName}'", nameof(logicalName)),
+            };
+            if (handle == 0)
+                throw new DllNotFoundException($"{LibraryFileName(logicalName)} was not found (set {OverrideVariable} to its folder); tried: {string.Join(", ", tried)}");
+            Loaded[logicalName] = handle;
+        }
+    }
+
+    private static string LibraryFileName(string logicalName) => logicalName switch
+    {
+        "cuda" => "libcuda.so.1 (the NVIDIA driver)",
+        "cublas" => "libcublas.so.13 or libcublas.so.12",
+        _ => "libcudnn.so.9",
+    };
+
+    private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        lock (Gate) return Loaded.TryGetValue(libraryName, out var handle) ? handle : 0;
+    }
+
+    private static nint LoadCublas(List<string> tried)
+    {
+        foreach (var major in new[] { 13, 12 })
+        {
+            var folder = FindFolderOf($"libcublas.so.{major}", tried);
+            if (folder is null) continue;
+            // libcublas resolves libcublasLt by soname; loading it first from the same folder makes that work
+            // when the folder is not on the loader's path.
+            TryLoad(Path.Join(folder, $"libcublasLt.so.{major}"), tried);
+            var handle = TryLoad(Path.Join(folder, $"libcublas.so.{major}"), tried);
+            if (handle != 0) return handle;
+        }
+        return 0;
+    }
+
+    private static nint LoadCudnn(List<string> tried)
+    {
+        var folder = FindFolderOf("libcudnn.so.9", tried);
+        if (folder is null) return 0;
+        // The libcudnn shim opens its sub-libraries by soname at run time; once loaded they are found by it.
+        foreach (var part in new[] { "graph", "engines_precompiled", "engines_runtime_compiled", "heuristic", "ops", "cnn", "adv" })
+            TryLoad(Path.Join(folder, $"libcudnn_{part}.so.9"), tried);
+        return TryLoad(Path.Join(folder, "libcudnn.so.9"), tried);
+    }
+
+    private static nint LoadFirst(string[] fileNames, List<string> tried)
+    {
+        foreach (var fileName in fileNames)
+        {
+            var folder = FindFolderOf(fileName, tried);
+            if (folder is null) continue;
+            var handle = TryLoad(Path.Join(folder, fileName), tried);
+            if (handle != 0) return handle;
+        }
+        return 0;
+    }
+
+    /// <summary>The folder that holds <paramref name="fileName"/>, or "" when the system loader finds it by name
+    /// alone, or null.</summary>
+    private static string? FindFolderOf(string fileName, List<string> tried)
+    {
+        foreach (var folder in OverrideFolders())
+        {
+            var path = Path.Join(folder, fileName);
+            tried.Add(path);
+            if (File.Exists(path)) return folder;
+        }
+        tried.Add($"{fileName} (system loader)");
+        if (NativeLibrary.TryLoad(fileName, out var handle))
+        {
+            NativeLibrary.Free(handle);
+            return "";
+        }
+        foreach (var folder in ToolkitFolders().Concat(WheelFolders.Value))
+        {
+            var path = Path.Join(folder, fileName);
+            tried.Add(path);
+            if (File.Exists(path)) return folder;
+        }
+        return null;
+    }
+
+    private static nint TryLoad(string path, List<string> tried)
+    {
+        if (NativeLibrary.TryLoad(path, out var handle)) return handle;
+        if (!tried.Contains(path)) tried.Add(path);
+        return 0;
+    }
+
+    internal static IEnumerable<string> OverrideFolders() =>
+        (Environment.GetEnvironmentVariable(OverrideVariable) ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
+
+    private static IEnumerable<string> ToolkitFolders() =>
+        ["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib/wsl/lib"];
+
+    /// <summary>lib folders of NVIDIA's wheels (nvidia-cublas-cu12, nvidia-cudnn-cu12, the cu13 bundle, ...)
+    /// under every site-packages folder found on disk or named by python3.</summary>
+    internal static IEnumerable<string> PythonWheelFolders()
+    {
+        var sites = new List<string>();
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        foreach (var prefix in new[] { "/usr/lib", "/usr/local/lib", Path.Join(home, ".local/lib"), "/opt/conda/lib",
+                     Path.Join(Environment.GetEnvironmentVariable("VIRTUAL_ENV") ?? "/nonexistent", "lib"),
+                     Path.Join(Environment.GetEnvironmentVariable("CONDA_PREFIX") ?? "/nonexistent", "lib") })
+        {
+            if (!Directory.Exists(prefix)) continue;
+            foreach (var python in Directory.EnumerateDirectories(prefix, "python3*"))
+                sites.AddRange(new[] { "site-packages", "dist-packages" }.Select(s => Path.Join(python, s)).Where(Directory.Exists));
+        }
+        sites.AddRange(PythonSiteFolders());
+        foreach (var site in sites.Distinct())
+        {
+            var nvidia = Path.Join(site, "nvidia");
+            if (!Directory.Exists(nvidia)) continue;
+            foreach (var package in Directory.EnumerateDirectories(nvidia).Order())
+            {
+                var lib = Path.Join(package, "lib");
+                if (Directory.Exists(lib)) yield return lib;
+            }
+        }
+    }
+
+    /// <summary>What python3's site module reports, for interpreters installed in places not listed above.</summary>
+    private static IEnumerable<string> PythonSiteFolders()
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("python3", ["-c", "import site; print('\\n'.join(site.getsitepackages() + [site.getusersitepackages()]))"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            if (process is null) return [];
+            var output = process.StandardOutput.ReadToEndAsync();
+            if (!process.WaitForExit(5000))
+            {
+                process.Kill();
+                return [];
+            }
+            if (process.ExitCode != 0) return [];
+            return output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(Directory.Exists).ToArray();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return [];
+        }
+    }
+}

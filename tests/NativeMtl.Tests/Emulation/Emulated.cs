@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+using NativeMtl.Kernels;
+using NativeMtl.Kernels.Cpu;
+using NativeMtl.Kernels.Cuda;
+
+namespace NativeMtl.Tests.Emulation;
+
+/// <summary>The CUDA backend on host memory with the emulated kernels, and the CPU backend beside it.</summary>
+internal static class Emulated
+{
+    public static EmulatedLauncher Launcher { get; } = new();
+
+    /// <summary>Shared by every emulated backend, so that a test's own backend can use the twins' buffers.</summary>
+    public static HostMemory Memory { get; } = new();
+
+    public static CudaBackend Backend { get; } = new(Memory, Launcher, Device.Cuda(0));
+
+    /// <summary>Runs the same op on the CPU backend, then on the emulated CUDA backend.</summary>
+    public static void OnBoth(Action<IBackend> op)
+    {
+        op(CpuBackend.Instance);
+        op(Backend);
+    }
+}
+
+/// <summary>One buffer on each backend, with equal contents at the start, and views of it.</summary>
+internal sealed class Twin : IDisposable
+{
+    private readonly DeviceBuffer _cpu;
+    private readonly DeviceBuffer _gpu;
+
+    private Twin(DType dtype, double[] values)
+    {
+        DType = dtype;
+        Length = values.Length;
+        var bytes = Encode(dtype, values);
+        _cpu = CpuBackend.Instance.Allocate(bytes.Length);
+        _gpu = Emulated.Backend.Allocate(bytes.Length);
+        CpuBackend.Instance.CopyFromHost(bytes, _cpu, 0);
+        Emulated.Backend.CopyFromHost(bytes, _gpu, 0);
+    }
+
+    public DType DType { get; }
+
+    public int Length { get; }
+
+    public static Twin Of(DType dtype, double[] values) => new(dtype, values);
+
+    /// <summary>Uniform values in [low, high), a fixed pattern per seed.</summary>
+    public static Twin Random(DType dtype, int length, int seed, double low = -2, double high = 2) => new(dtype, TestData.Values(length, seed, low, high));
+
+    /// <summary>Filled with a value no op writes, so that untouched elements show up as equal on both sides.</summary>
+    public static Twin Blank(DType dtype, int length) => new(dtype, Enumerable.Repeat(-7.0, length).ToArray());
+
+    /// <summary>The view of this twin's buffer on <paramref name="backend"/>: dense unless strides are given.</summary>
+    public TensorRef On(IBackend backend, int[] shape, long[]? strides = null, long offset = 0) =>
+        new(ReferenceEquals(backend, CpuBackend.Instance) ? _cpu : _gpu, DType, offset, shape, strides ?? TensorRef.ContiguousStrides(shape));
+
+    public double[] Cpu() => Read(CpuBackend.Instance, _cpu);
+
+    public double[] Gpu() => Read(Emulated.Backend, _gpu);
+
+    /// <summary>Every element of the buffer agrees within tol·max(1, |cpu|); NaN matches NaN, ±∞ matches itself.</summary>
+    public void AssertClose(double tolerance)
+    {
+        var (cpu, gpu) = (Cpu(), Gpu());
+        for (int i = 0; i < cpu.Length; i++)
+        {
+            double c = cpu[i], g = gpu[i];
+            bool same = double.IsNaN(c) ? double.IsNaN(g) : double.IsInfinity(c) ? c == g : Math.Abs(c - g) <= tolerance * Math.Max(1, Math.Abs(c));
+            Assert.True(same, $"element {i}: CPU {c:R}, emulated CUDA {g:R}");
+        }
+    }
+
+    public void AssertEqual() => AssertClose(0);
+
+    private double[] Read(IBackend backend, DeviceBuffer buffer)
+    {
+        var bytes = new byte[Length * DType.SizeInBytes()];
+        backend.CopyToHost(buffer, 0, bytes);
+        return DType switch
+        {
+            DType.Float32 => MemoryMarshal.Cast<byte, float>(bytes).ToArray().Select(v => (double)v).ToArray(),
+            DType.Float64 => MemoryMarshal.Cast<byte, double>(bytes).ToArray(),
+            _ => MemoryMarshal.Cast<byte, int>(bytes).ToArray().Select(v => (double)v).ToArray(),
+        };
+    }
+
+    private static byte[] Encode(DType dtype, double[] values) => dtype switch
+    {
+        DType.Float32 => MemoryMarshal.AsBytes(values.Select(v => (float)v).ToArray().AsSpan()).ToArray(),
+        DType.Float64 => MemoryMarshal.AsBytes(values.AsSpan()).ToArray(),
+        _ => MemoryMarshal.AsBytes(values.Select(v => (int)v).ToArray().AsSpan()).ToArray(),
+    };
+
+    public void Dispose()
+    {
+        _cpu.Dispose();
+        _gpu.Dispose();
+    }
+}
