@@ -124,6 +124,11 @@ internal static class OpParity
         yield return new("CrossEntropy (ignore -100)", Light,
             [X(2, 5, 6, 7), new(new Shape(2, 6, 7), Labels: Enumerable.Range(0, 84).Select(i => i % 9 == 0 ? -100 : i * 7 % 5).ToArray())],
             (t, _) => F.CrossEntropy(t[0], t[1]));
+        yield return new("MaskedL1 (fused)", Light, [X(2, 3, 9, 11), X(2, 3, 9, 11), new(new Shape(2, 1, 9, 11), 0, 1, false)], (t, _) => F.MaskedL1(t[0], t[1], t[2]));
+        yield return new("CosineSimilarity (axis 1)", Light, [X(nchw), X(nchw)], (t, _) => F.CosineSimilarity(t[0], t[1]));
+        yield return new("GradientGram (K 3, P 300001)", Light, [Fixed(3, 300_001)], (t, _) => Ops.GradientGram(t[0]));
+        yield return new("GradientGram (K 9: two passes)", Light, [Fixed(9, 1000)], (t, _) => Ops.GradientGram(t[0]));
+        yield return new("GradientCombine", Light, [Fixed(4, 70_001), Fixed(4)], (t, _) => Ops.GradientCombine(t[0], t[1]));
         yield return new("MaxPool2d 3×3 s2 p1", Light, [X(nchw)], (t, _) => F.MaxPool2d(t[0], new Pool2dGeometry(3, 3, 2, 2, 1, 1)));
         yield return new("AvgPool2d 2×2 s2", Light, [X(nchw)], (t, _) => F.AvgPool2d(t[0], new Pool2dGeometry(2, 2, 2, 2)));
         yield return new("UpsampleBilinear2d", Light, [X(nchw)], (t, _) => F.UpsampleBilinear2d(t[0], 20, 17));

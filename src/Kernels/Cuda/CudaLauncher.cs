@@ -16,9 +16,8 @@ public sealed unsafe class CudaLauncher : IKernelLauncher
 
     private readonly CudaDevice _device;
     private readonly Lock _gate = new();
-    private readonly List<nint> _modules = [];
+    private readonly Dictionary<string, nint> _modules = [];
     private readonly ConcurrentDictionary<string, nint> _functions = new();
-    private bool _modulesLoaded;
 
     public CudaLauncher(CudaDevice device)
     {
@@ -38,14 +37,23 @@ public sealed unsafe class CudaLauncher : IKernelLauncher
         return result;
     }
 
+    /// <summary>The family (PTX module) that defines each kernel, read from the modules' <c>.entry</c> lines, so a
+    /// kernel is looked up only in its own module (a miss elsewhere would be a driver error that compute-sanitizer
+    /// reports).</summary>
+    public static IReadOnlyDictionary<string, string> KernelFamilies() =>
+        EmbeddedPtx()
+            .SelectMany(module => module.Value.Split('\n')
+                .Where(l => l.StartsWith(EntryPrefix, StringComparison.Ordinal))
+                .Select(l => (Kernel: l[EntryPrefix.Length..l.IndexOf('(')], Family: module.Key)))
+            .ToDictionary(e => e.Kernel, e => e.Family);
+
+    private const string EntryPrefix = ".visible .entry ";
+
     /// <summary>JIT-compiles every module and resolves every kernel it defines, so that a bad module or a missing
     /// kernel shows at start-up rather than at first use. Returns the kernel names.</summary>
     public IReadOnlyList<string> LoadAll()
     {
-        var names = EmbeddedPtx().Values
-            .SelectMany(ptx => ptx.Split('\n').Where(l => l.StartsWith(".visible .entry ", StringComparison.Ordinal)))
-            .Select(l => l[".visible .entry ".Length..l.IndexOf('(')])
-            .ToList();
+        var names = KernelFamilies().Keys.ToList();
         _device.Enter();
         foreach (var name in names) Function(name);
         return names;
@@ -68,27 +76,19 @@ public sealed unsafe class CudaLauncher : IKernelLauncher
     private nint Function(string kernel)
     {
         if (_functions.TryGetValue(kernel, out var cached)) return cached;
+        if (!Families.Value.TryGetValue(kernel, out var family))
+            throw new InvalidOperationException($"kernel '{kernel}' is in none of the embedded PTX modules ({string.Join(", ", EmbeddedPtx().Keys)})");
         lock (_gate)
         {
-            LoadModules();
-            foreach (var module in _modules)
-            {
-                int result = Driver.cuModuleGetFunction(out nint function, module, kernel);
-                if (result == Driver.ErrorNotFound) continue;
-                Driver.Check(result, $"cuModuleGetFunction({kernel})");
-                _functions[kernel] = function;
-                return function;
-            }
+            if (!_modules.TryGetValue(family, out var module))
+                _modules[family] = module = LoadModule(family, EmbeddedPtx()[family]);
+            Driver.Check(Driver.cuModuleGetFunction(out nint function, module, kernel), $"cuModuleGetFunction({kernel})");
+            _functions[kernel] = function;
+            return function;
         }
-        throw new InvalidOperationException($"kernel '{kernel}' is in none of the embedded PTX modules ({string.Join(", ", EmbeddedPtx().Keys)})");
     }
 
-    private void LoadModules()
-    {
-        if (_modulesLoaded) return;
-        foreach (var (family, ptx) in EmbeddedPtx()) _modules.Add(LoadModule(family, ptx));
-        _modulesLoaded = true;
-    }
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> Families = new(KernelFamilies);
 
     private static nint LoadModule(string family, string ptx)
     {
