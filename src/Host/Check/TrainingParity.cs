@@ -4,10 +4,11 @@ using Spectre.Console;
 namespace NativeMtl.Host.Check;
 
 /// <summary>
-/// Twenty SGD-with-momentum steps of a small conv net (conv, batch norm, relu, max pool, 1×1 conv, bilinear
+/// Twenty SGD-with-momentum steps of a small conv net (bias-free conv, batch norm, relu, max pool, 1×1 conv, bilinear
 /// upsample, cross-entropy with ignored pixels; the net of the test suite's leak test) on the CPU and on the
 /// device, from the same initial weights and batch. The losses of every step and the final weights must agree
-/// within 1e-3 (normwise relative): the runs start equal and may drift only by rounding.
+/// within 1e-3 (normwise relative): the runs start equal and may drift only by rounding. The first convolution has
+/// no bias: batch norm cancels it, so its gradient is rounding noise that two devices need not share.
 /// </summary>
 internal static class TrainingParity
 {
@@ -16,7 +17,7 @@ internal static class TrainingParity
 
     /// <summary>The trained tensors in the order <see cref="Train"/> returns them.</summary>
     private static readonly string[] TensorNames =
-        ["conv1.weight", "conv1.bias", "bn.weight", "bn.bias", "conv2.weight", "conv2.bias", "bn.running_mean", "bn.running_var"];
+        ["conv1.weight", "bn.weight", "bn.bias", "conv2.weight", "conv2.bias", "bn.running_mean", "bn.running_var"];
 
     public static bool Run(Device device, IAnsiConsole console)
     {
@@ -60,7 +61,7 @@ internal static class TrainingParity
         var g = new Generator(11);
         Tensor[] parameters =
         [
-            Tensors.Normal(new Shape(8, 3, 3, 3), g, std: 0.2), Tensors.Zeros(new Shape(8)),
+            Tensors.Normal(new Shape(8, 3, 3, 3), g, std: 0.2),
             Tensors.Ones(new Shape(8)), Tensors.Zeros(new Shape(8)),
             Tensors.Normal(new Shape(4, 8, 1, 1), g, std: 0.2), Tensors.Zeros(new Shape(4)),
         ];
@@ -77,10 +78,10 @@ internal static class TrainingParity
         {
             using var scope = DisposeScope.Enter();
             var p = parameters;
-            var h = F.Conv2d(images, p[0], p[1], new Conv2dGeometry(PadH: 1, PadW: 1));
-            h = F.Relu(F.BatchNorm2d(h, p[2], p[3], runningMean, runningVar, training: true));
+            var h = F.Conv2d(images, p[0], null, new Conv2dGeometry(PadH: 1, PadW: 1));
+            h = F.Relu(F.BatchNorm2d(h, p[1], p[2], runningMean, runningVar, training: true));
             h = F.MaxPool2d(h, new Pool2dGeometry(2, 2, 2, 2));
-            var logits = F.UpsampleBilinear2d(F.Conv2d(h, p[4], p[5]), images.Shape[2], images.Shape[3]);
+            var logits = F.UpsampleBilinear2d(F.Conv2d(h, p[3], p[4]), images.Shape[2], images.Shape[3]);
             var loss = F.CrossEntropy(logits, labels);
             loss.Backward();
             for (int i = 0; i < p.Length; i++)

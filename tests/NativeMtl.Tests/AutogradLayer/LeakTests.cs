@@ -19,7 +19,7 @@ public class LeakTests
             var g = new Generator(11);
             _parameters =
             [
-                Tensors.Normal(new Shape(8, 3, 3, 3), g, std: 0.2), Tensors.Zeros(new Shape(8)),
+                Tensors.Normal(new Shape(8, 3, 3, 3), g, std: 0.2),
                 Tensors.Ones(new Shape(8)), Tensors.Zeros(new Shape(8)),
                 Tensors.Normal(new Shape(4, 8, 1, 1), g, std: 0.2), Tensors.Zeros(new Shape(4)),
             ];
@@ -30,10 +30,10 @@ public class LeakTests
         public double Step(NativeMtl.Tensor images, NativeMtl.Tensor labels, bool first)
         {
             var p = _parameters;
-            var h = F.Conv2d(images, p[0], p[1], new(PadH: 1, PadW: 1));
-            h = F.Relu(F.BatchNorm2d(h, p[2], p[3], _runningMean, _runningVar, training: true));
+            var h = F.Conv2d(images, p[0], null, new(PadH: 1, PadW: 1));
+            h = F.Relu(F.BatchNorm2d(h, p[1], p[2], _runningMean, _runningVar, training: true));
             h = F.MaxPool2d(h, new Pool2dGeometry(2, 2, 2, 2));
-            var logits = F.UpsampleBilinear2d(F.Conv2d(h, p[4], p[5]), images.Shape[2], images.Shape[3]);
+            var logits = F.UpsampleBilinear2d(F.Conv2d(h, p[3], p[4]), images.Shape[2], images.Shape[3]);
             var loss = F.CrossEntropy(logits, labels);
             loss.Backward();
             for (int i = 0; i < p.Length; i++)
