@@ -17,7 +17,6 @@ public sealed class IalBalancer(BalancerOptions options) : Balancer
     private readonly double _ema = options.Number("ema", 0);
     private BalancerParameter? _s;
     private Tensor? _r, _auxiliaryMask;
-    private bool _smoothed;
 
     public override GradientLevel Level => GradientLevel.Feature;
 
@@ -34,8 +33,9 @@ public sealed class IalBalancer(BalancerOptions options) : Balancer
     {
         if (_ema is < 0 or >= 1) throw new ArgumentException($"balancer ial: option 'ema' must be in [0, 1), got {_ema}");
         _s = new BalancerParameter("ial", "log_sigma", Filled(-0.5 * Math.Log(2)));
-        _r = Filled(1);
         _auxiliaryMask = Vector(Tasks.Select(t => t.Role == TaskRole.Auxiliary ? 1.0 : 0.0).ToArray());
+        _r = Filled(0);
+        Ops.CopyInto(RatiosFromSigma(), _r);
     }
 
     public override void Backward(StepContext step)
@@ -64,15 +64,19 @@ public sealed class IalBalancer(BalancerOptions options) : Balancer
         return Ops.GradientCombine(aligned, coefficients);
     }
 
-    /// <summary>r = clamp(1 − e^s, 0, 1) for the auxiliary tasks (1 for the main task), optionally smoothed.</summary>
+    /// <summary>r from the current σ, smoothed into the previous r when EMA is on.</summary>
     private void UpdateRatios()
+    {
+        var raw = RatiosFromSigma();
+        Ops.CopyInto(_ema > 0 ? Ops.Add(Ops.MulAdd(_r!, _ema), Ops.MulAdd(raw, 1 - _ema)) : raw, _r!);
+    }
+
+    /// <summary>r = clamp(1 − σ, 0, 1) for the auxiliary tasks (σ = e^s, detached) and 1 for the main task.</summary>
+    private Tensor RatiosFromSigma()
     {
         var sigma = Ops.Unary(UnaryOp.Exp, F.Detach(_s!.Value));
         var raw = Ops.Scalar(ScalarOp.Clamp, Ops.MulAdd(sigma, -1, 1), 0, 1);
-        var withMain = Ops.Add(Ops.Mul(raw, _auxiliaryMask!), Ops.MulAdd(_auxiliaryMask!, -1, 1));
-        var next = _ema > 0 && _smoothed ? Ops.Add(Ops.MulAdd(_r!, _ema), Ops.MulAdd(withMain, 1 - _ema)) : withMain;
-        Ops.CopyInto(next, _r!);
-        _smoothed = true;
+        return Ops.Add(Ops.Mul(raw, _auxiliaryMask!), Ops.MulAdd(_auxiliaryMask!, -1, 1));
     }
 
     /// <summary>Each auxiliary row with the entries whose sign differs from the main row's set to zero.</summary>
@@ -86,10 +90,6 @@ public sealed class IalBalancer(BalancerOptions options) : Balancer
     }
 
     public override IEnumerable<(string Name, Tensor State)> State() => [("ial.r", _r!)];
-
-    public override IReadOnlyDictionary<string, string> Counters => new Dictionary<string, string> { ["ial.smoothed"] = _smoothed.ToString() };
-
-    public override void RestoreCounters(IReadOnlyDictionary<string, string> counters) => _smoothed = bool.Parse(counters["ial.smoothed"]);
 
     public override void Dispose()
     {

@@ -45,6 +45,9 @@ public abstract class MtlModel : Module
     {
         if (x.Rank != 4 || x.Shape[1] != InChannels)
             throw new ShapeException(Name, $"input {x.Shape} must be [N, {InChannels}, H, W]");
+        // The arenas take the parameters' places when first built; a graph recorded before that would hold the
+        // old tensors, so they are built before the first forward pass.
+        _ = ParameterGroups;
         return ForwardCore(x);
     }
 

@@ -1,0 +1,176 @@
+using NativeMtl.Balancers;
+using NativeMtl.Models;
+
+namespace NativeMtl.Tests.Balancers;
+
+public class GradientLevelBalancerTests
+{
+    private static BalancerOptions Options(params (string Key, object Value)[] values) =>
+        new(values.ToDictionary(v => v.Key, v => (object?)v.Value));
+
+    [Fact]
+    public void AuxiLightMovesEachWeightByLearningRateTimesBetaTimesTheEncoderInnerProduct()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", Options(("beta", 0.5))), lr: 0.1);
+        using var scope = DisposeScope.Enter();
+        var result = step.Run(objective);
+        var lambda = TinyProblem.Values(result.Weights);
+        Assert.Equal(1.0, lambda[0]);
+        Assert.Equal(1 + 0.1 * 0.5 * TinyProblem.Dot(g[0], g[1]), lambda[1], 12);
+        Assert.Equal(1 + 0.1 * 0.5 * TinyProblem.Dot(g[0], g[2]), lambda[2], 12);
+        Assert.Equal((3, 0), (result.EncoderPasses, result.HeadPasses));
+    }
+
+    [Fact]
+    public void AuxiLightTrainsTheEncoderOnTheMainGradientPlusTheWeightedAuxiliaryOnes()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+        var options = Options(("initial_weight", 0.25));
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", options));
+        using var scope = DisposeScope.Enter();
+        step.Run(objective);
+        var expected = g[0].Select((v, j) => v + 0.25 * g[1][j] + 0.25 * g[2][j]).ToArray();
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+    }
+
+    [Fact]
+    public void AuxiLightFeatureModeUsesInnerProductsAtTheSharedFeatureWithOneEncoderPass()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        double[][] gz;
+        using (var probe = DisposeScope.Enter())
+        {
+            var losses = objective.Evaluate(false, false);
+            var z = losses.Output.SharedFeature;
+            gz = new[] { "a", "b", "c" }.Select(t => Autograd.Grad(losses.Losses[t], z, retainGraph: true).ToArray<double>()).ToArray();
+        }
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", Options(("mode", "feature"), ("beta", 2.0))), lr: 0.05);
+        using var scope = DisposeScope.Enter();
+        var result = step.Run(objective);
+        var lambda = TinyProblem.Values(result.Weights);
+        Assert.Equal(1 + 0.05 * 2 * TinyProblem.Dot(gz[0], gz[1]), lambda[1], 12);
+        Assert.Equal((1, 3), (result.EncoderPasses, result.HeadPasses));
+    }
+
+    [Fact]
+    public void GradSimDropsAnAuxiliaryTaskWhoseGradientPointsAgainstTheMainTask()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var inner = new TinyObjective(model);
+        var objective = new Opposing(inner);
+        var g = TinyProblem.EncoderGradients(model, inner, "a");
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gradsim"));
+        using var scope = DisposeScope.Enter();
+        var result = step.Run(objective);
+        Assert.Equal([1.0, 0, 1], TinyProblem.Values(result.Weights));
+        // b = −a is dropped; c = 2a is kept: the encoder gets a + 2a.
+        TestData.Close(g[0].Select(v => 3 * v).ToArray(), model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+    }
+
+    [Fact]
+    public void WeightedGradSimScalesAKeptAuxiliaryGradientByItsCosine()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gradsim", Options(("weighted", true))));
+        using var scope = DisposeScope.Enter();
+        var weights = TinyProblem.Values(step.Run(new Opposing(new TinyObjective(model))).Weights);
+        Assert.Equal([1.0, 0, 1], weights.Select(w => Math.Round(w, 12)).ToArray());
+    }
+
+    /// <summary>Task b's loss is −L_a and task c's is 2·L_a: exactly opposed and exactly aligned gradients.</summary>
+    private sealed class Opposing(TinyObjective inner) : ITaskObjective
+    {
+        public TaskLosses Evaluate(bool lookAheadBatch, bool perClass)
+        {
+            var l = inner.Evaluate(lookAheadBatch, perClass);
+            var a = l.Losses["a"];
+            return l with { Losses = new Dictionary<string, Tensor> { ["a"] = a, ["b"] = F.Neg(a), ["c"] = F.MulAdd(a, 2) } };
+        }
+    }
+
+    [Fact]
+    public void IalRescalesEachAuxiliaryFeatureGradientToTheMainNormTimesR()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var balancer = (IalBalancer)BalancerRegistry.Create("ial");
+        using var step = TinyProblem.Step(model, balancer);
+        using var scope = DisposeScope.Enter();
+        var main = Tensors.FromArray([3.0, 4, 0], 1, 3);
+        var rows = Ops.Concat(0, main, Tensors.FromArray([0.0, 1, 0], 1, 3), Tensors.FromArray([-2.0, 0, 0], 1, 3));
+        var combined = balancer.EncoderFeatureGradient(rows, ["a", "b", "c"]).ToArray<double>();
+        // σ = e^(−½ ln 2) = 1/√2 at the start, so r = 1 − 1/√2; ‖main‖ = 5: b becomes (0, 5r, 0), c (−5r, 0, 0).
+        double r = 1 - 1 / Math.Sqrt(2);
+        TestData.Close([3 - 5 * r, 4 + 5 * r, 0], combined, 1e-12);
+        var rescaledAuxiliary = combined.Zip(new[] { 3.0, 4, 0 }, (x, m) => x - m).ToArray();
+        Assert.Equal(Math.Sqrt(2) * 5 * r, Math.Sqrt(rescaledAuxiliary.Sum(v => v * v)), 12);
+    }
+
+    [Fact]
+    public void IalSignMaskingZeroesAuxiliaryEntriesThatConflictWithTheMainGradient()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var balancer = (IalBalancer)BalancerRegistry.Create("ial", Options(("sign_mask", true)));
+        using var step = TinyProblem.Step(model, balancer);
+        using var scope = DisposeScope.Enter();
+        var rows = Ops.Concat(0, Tensors.FromArray([3.0, 4, 0], 1, 3), Tensors.FromArray([1.0, -1, 0], 1, 3), Tensors.FromArray([0.0, 2, 0], 1, 3));
+        var combined = balancer.EncoderFeatureGradient(rows, ["a", "b", "c"]).ToArray<double>();
+        double r = 1 - 1 / Math.Sqrt(2);
+        // b keeps (1, 0, 0) → 5r·(1, 0, 0); c keeps (0, 2, 0) → 5r·(0, 1, 0).
+        TestData.Close([3 + 5 * r, 4 + 5 * r, 0], combined, 1e-12);
+    }
+
+    [Fact]
+    public void IalTrainsTheHeadsAndLogSigmaOnTheUncertaintyWeightedLossWithOneEncoderPass()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var balancer = (IalBalancer)BalancerRegistry.Create("ial");
+        using var step = TinyProblem.Step(model, balancer, lr: 0.1);
+        using var scope = DisposeScope.Enter();
+        var result = step.Run(objective);
+        var losses = TinyProblem.Values(result.Losses);
+        // ∂/∂s (½e^(−2s)L + s) = 1 − e^(−2s)L; e^(−2s) = 2 at s = −½ ln 2.
+        double s0 = -0.5 * Math.Log(2);
+        TestData.Close(losses.Select(l => s0 - 0.1 * (1 - 2 * l)).ToArray(), TinyProblem.Values(balancer.LogSigma), 1e-12);
+        Assert.Equal((1, 3), (result.EncoderPasses, result.HeadPasses));
+    }
+
+    [Fact]
+    public void OlAuxAddsBetaTimesTheSummedFeatureInnerProductsEveryNSteps()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("olaux", Options(("every", 2), ("beta", 0.5))));
+        double sum = 0;
+        for (int i = 0; i < 2; i++)
+        {
+            using (var probe = DisposeScope.Enter())
+            {
+                var losses = objective.Evaluate(false, false);
+                var z = losses.Output.SharedFeature;
+                var ga = Autograd.Grad(losses.Losses["a"], z, retainGraph: true).ToArray<double>();
+                var gb = Autograd.Grad(losses.Losses["b"], z, retainGraph: true).ToArray<double>();
+                sum += TinyProblem.Dot(ga, gb);
+            }
+            using var scope = DisposeScope.Enter();
+            var lambda = TinyProblem.Values(step.Run(objective).Weights);
+            if (i == 0) Assert.Equal([1.0, 1, 1], lambda);
+            else Assert.Equal(Math.Max(0, 1 + 0.5 * sum), lambda[1], 10);
+        }
+    }
+
+    [Fact]
+    public void AuxiliaryBalancersNeedExactlyOneMainTask()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        BalancedTask[] allMain = [new("a", TaskRole.Main), new("b", TaskRole.Main), new("c", TaskRole.Main)];
+        var e = Assert.Throws<ArgumentException>(() => TinyProblem.Step(model, BalancerRegistry.Create("auxilight"), allMain));
+        Assert.Equal("balancer auxilight needs exactly one main task and at least one auxiliary task, got 3 main of 3", e.Message);
+    }
+}
