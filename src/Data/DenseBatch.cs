@@ -58,15 +58,19 @@ public sealed class DenseBatch : IDisposable
         return tensor;
     }
 
+    private IEnumerable<Tensor> All =>
+        new[] { Image, Labels, Depth, Normals, Curvature, Instances, ObjectCoordinates }.OfType<Tensor>();
+
+    /// <summary>Takes the batch's tensors out of any disposal scope: the batch (its Dispose) owns them.</summary>
+    public DenseBatch DetachFromScope()
+    {
+        foreach (var t in All) t.DetachFromScope();
+        return this;
+    }
+
     public void Dispose()
     {
-        Image.Dispose();
-        Labels.Dispose();
-        Depth.Dispose();
-        Normals.Dispose();
-        Curvature?.Dispose();
-        Instances?.Dispose();
-        ObjectCoordinates?.Dispose();
+        foreach (var t in All) t.Dispose();
     }
 }
 

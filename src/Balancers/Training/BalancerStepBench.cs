@@ -1,0 +1,83 @@
+using NativeMtl.Kernels;
+using NativeMtl.Data;
+using NativeMtl.Models;
+
+namespace NativeMtl.Balancers;
+
+/// <summary>What a balancer step benchmark trains: the encoder and head by registry name, the input size and batch.</summary>
+public sealed record StepBenchConfig(string Encoder = "resnet_small", string Head = "conv", int Height = 96, int Width = 128, int Batch = 8,
+    IReadOnlyList<int>? Widths = null)
+{
+    /// <summary>DESIGN.md's GPU reference: ResNet-50 with dilation, ASPP heads, batch 8 at 288×384.</summary>
+    public static StepBenchConfig Reference { get; } = new("resnet50", "aspp", 288, 384, 8);
+}
+
+/// <summary>
+/// One balancer's training step on a fixed batch of synthetic scenes (segmentation main; depth and normals
+/// auxiliary) with the hard-sharing model, for timing and for peak memory. Every balancer sees the same model
+/// (same seed), the same batch and the same optimizer.
+/// </summary>
+public sealed class BalancerStepBench : IDisposable
+{
+    private readonly MtlModel _model;
+    private readonly MultiTaskStep _step;
+    private readonly DenseTaskObjective _objective;
+    private readonly DenseBatch _batch, _lookAhead;
+
+    public BalancerStepBench(string balancer, Device device, StepBenchConfig config)
+    {
+        Device = device;
+        DenseTask[] tasks =
+        [
+            DenseTask.Create("seg", TaskRole.Main, SceneClasses.Count),
+            DenseTask.Create("depth", TaskRole.Auxiliary, SceneClasses.Count),
+            DenseTask.Create("normal", TaskRole.Auxiliary, SceneClasses.Count),
+        ];
+        _model = ArchitectureRegistry.Create("hps", new ArchitectureOptions
+        {
+            Tasks = tasks.Select(t => t.Spec).ToList(),
+            Encoder = config.Encoder,
+            EncoderOptions = new EncoderOptions { Widths = config.Widths },
+            Head = config.Head,
+            Seed = 1,
+            Device = device,
+        });
+        var scenes = new SyntheticScenes(seed: 2, height: config.Height, width: config.Width, count: 2 * config.Batch);
+        using (var loader = new BatchLoader(scenes, new BatchLoaderOptions { BatchSize = config.Batch, Device = device }))
+        {
+            _batch = loader.Next()!.DetachFromScope();
+            _lookAhead = loader.Next()!.DetachFromScope();
+        }
+        _objective = new DenseTaskObjective(_model, tasks, SceneClasses.Count) { Batch = _batch, LookAheadBatch = _lookAhead };
+        _step = new MultiTaskStep(_model, tasks.Select(t => new BalancedTask(t.Name, t.Role)).ToList(), BalancerRegistry.Create(balancer),
+            groups => new Sgd(groups, new SgdOptions(1e-3, Momentum: 0.9)), stepsPerEpoch: 1000, totalSteps: 1_000_000, _objective.ClassCounts);
+    }
+
+    public Device Device { get; }
+
+    public long ParameterCount => _model.ParameterCount;
+
+    /// <summary>One training step, waited for; its intermediates are freed before it returns.</summary>
+    public void Step()
+    {
+        using (DisposeScope.Enter()) _step.Run(_objective);
+        Backends.For(Device).Synchronize();
+    }
+
+    /// <summary>The most tensor memory one step holds beyond what lives between steps (model, optimizer, batch).</summary>
+    public long StepPeakBytes()
+    {
+        long live = MemoryCounters.LiveBytes;
+        MemoryCounters.ResetPeaks();
+        Step();
+        return MemoryCounters.PeakBytes - live;
+    }
+
+    public void Dispose()
+    {
+        _step.Dispose();
+        _model.Dispose();
+        _batch.Dispose();
+        _lookAhead.Dispose();
+    }
+}
