@@ -14,6 +14,7 @@ public static class Cli
     {
         var root = new RootCommand("nativemtl: multi-task learning on a C# CUDA engine");
         root.Subcommands.Add(CheckCommand.Create(output, error));
+        root.Subcommands.Add(BenchCommand.Create(output, error));
         return root;
     }
 

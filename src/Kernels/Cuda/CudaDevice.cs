@@ -39,6 +39,19 @@ public sealed unsafe class CudaDevice : IDeviceMemory, IDisposable
 
     public int Multiprocessors { get; private set; }
 
+    /// <summary>The memory's peak bandwidth in bytes/s: 2 transfers per clock (DDR) × memory clock × bus width.</summary>
+    public double PeakBandwidth
+    {
+        get
+        {
+            Driver.Check(Driver.cuDeviceGetAttribute(out int kiloHertz, MemoryClockRate, Handle), "cuDeviceGetAttribute(memory clock)");
+            Driver.Check(Driver.cuDeviceGetAttribute(out int bits, MemoryBusWidth, Handle), "cuDeviceGetAttribute(bus width)");
+            return 2.0 * kiloHertz * 1e3 * bits / 8;
+        }
+    }
+
+    private const int MemoryClockRate = 36, MemoryBusWidth = 37;
+
     public nint Stream { get; private set; }
 
     internal nint Cublas { get; private set; }

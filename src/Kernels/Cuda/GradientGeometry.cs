@@ -1,8 +1,10 @@
+using NativeMtl.Kernels.Cuda.Native;
+
 namespace NativeMtl.Kernels.Cuda;
 
 /// <summary>Gram matrix and weighted combination of per-task gradients (kernels/grad_geometry.cu). The Gram kernel
 /// covers up to 36 pairs per pass over g (every pair for K ≤ 8); larger K takes ⌈pairs / 36⌉ passes.</summary>
-public sealed partial class CudaBackend
+public sealed unsafe partial class CudaBackend
 {
     private const int GramPairs = 36;
     private const uint GeometryBlock = 256;
@@ -64,5 +66,31 @@ public sealed partial class CudaBackend
         args.Add(Address(coefficients, op));
         args.Add(Address(y, op));
         Launch($"combine_{suffix}", PerElement(p), args, op, [g, coefficients, y]);
+    }
+
+    /// <summary>The same Gram matrix from cuBLAS's syrk, for comparison with the custom kernel: a row-major K×P
+    /// matrix is cuBLAS's column-major P×K matrix A, and AᵀA is syrk(OP_T, n = K, k = P, lda = P). Only the
+    /// lower triangle of the row-major result is written (cuBLAS's upper one).</summary>
+    public void GradientGramCublas(TensorRef g, TensorRef gram)
+    {
+        const string op = "GradientGramCublas";
+        string suffix = FloatSuffix(g, op);
+        RequireContiguous(op, g, gram);
+        int k = g.Shape[0], p = g.Shape[1];
+        var gpu = Vendor(op, "cuBLAS");
+        ulong a = Address(g, op), c = Address(gram, op);
+        const int upper = 1, transpose = 1;
+        int status;
+        if (suffix == "f32")
+        {
+            float one = 1, zero = 0;
+            status = Cublas.cublasSsyrk(gpu.Cublas, upper, transpose, k, p, &one, a, p, &zero, c, k);
+        }
+        else
+        {
+            double one = 1, zero = 0;
+            status = Cublas.cublasDsyrk(gpu.Cublas, upper, transpose, k, p, &one, a, p, &zero, c, k);
+        }
+        Cublas.Check(status, suffix == "f32" ? "cublasSsyrk" : "cublasDsyrk", $"{op} on {g}");
     }
 }

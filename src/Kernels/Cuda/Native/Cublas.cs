@@ -31,6 +31,12 @@ internal static unsafe partial class Cublas
         double* alpha, ulong a, int lda, long strideA, ulong b, int ldb, long strideB,
         double* beta, ulong c, int ldc, long strideC, int batchCount);
 
+    [LibraryImport(Library, EntryPoint = "cublasSsyrk_v2")]
+    public static partial int cublasSsyrk(nint handle, int uplo, int trans, int n, int k, float* alpha, ulong a, int lda, float* beta, ulong c, int ldc);
+
+    [LibraryImport(Library, EntryPoint = "cublasDsyrk_v2")]
+    public static partial int cublasDsyrk(nint handle, int uplo, int trans, int n, int k, double* alpha, ulong a, int lda, double* beta, ulong c, int ldc);
+
     public static void Check(int status, string call, string? context = null)
     {
         if (status == StatusSuccess) return;
