@@ -49,11 +49,16 @@ public sealed class BalancerStepBench : IDisposable
             _lookAhead = loader.Next()!.DetachFromScope();
         }
         _objective = new DenseTaskObjective(_model, tasks, SceneClasses.Count) { Batch = _batch, LookAheadBatch = _lookAhead };
-        _step = new MultiTaskStep(_model, tasks.Select(t => new BalancedTask(t.Name, t.Role)).ToList(), BalancerRegistry.Create(balancer),
+        _step = new MultiTaskStep(_model, tasks.Select(t => new BalancedTask(t.Name, t.Role)).ToList(), BalancerRegistry.Create(balancer, SteadyState(balancer)),
             groups => new Sgd(groups, new SgdOptions(1e-3, Momentum: 0.9)), stepsPerEpoch: 1000, totalSteps: 1_000_000, _objective.ClassCounts);
     }
 
     public Device Device { get; }
+
+    /// <summary>Options that make every step do a balancer's full work: class-wise weights skip their warm-up,
+    /// during which a step is a plain weighted backward pass.</summary>
+    private static BalancerOptions SteadyState(string balancer) =>
+        balancer == "classwise" ? new BalancerOptions(new Dictionary<string, object?> { ["warmup"] = 0.0 }) : BalancerOptions.None;
 
     public long ParameterCount => _model.ParameterCount;
 

@@ -16,6 +16,10 @@ internal static class BalancerBench
         Action<string> progress)
     {
         var order = balancers.Contains("equal") ? balancers.Where(b => b != "equal").Prepend("equal").ToList() : ["equal", .. balancers];
+        // The first steps of a process pay for JIT compilation of the whole engine (and cuDNN's algorithm choices);
+        // a throw-away run keeps that out of the first balancer's figures.
+        using (var engine = new BalancerStepBench("equal", device, model))
+            for (int i = 0; i < warmup + 2; i++) engine.Step();
         var figures = new List<BalancerFigures>();
         double equalMs = 0;
         foreach (var name in order)
