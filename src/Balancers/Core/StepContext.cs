@@ -97,6 +97,8 @@ public sealed class StepContext
     public void BackwardMainLossOnLookAheadBatch()
     {
         EncoderPasses++;
+        // Its activations go as soon as the gradients are in the arenas, not at the end of the step.
+        using var scope = DisposeScope.Enter();
         var lookAhead = Objective.Evaluate(lookAheadBatch: true, perClass: false);
         MainTasks.Select(t => lookAhead.Losses[t.Name]).Aggregate(F.Add).Backward();
     }
@@ -105,9 +107,10 @@ public sealed class StepContext
     /// without recording a graph.</summary>
     public Tensor EvaluateLosses()
     {
+        using var scope = DisposeScope.Enter();
         using var _ = GradMode.NoGrad();
         var losses = Objective.Evaluate(lookAheadBatch: false, perClass: false);
-        return Ops.Concat(0, Tasks.Select(t => Ops.Reshape(losses.Losses[t.Name], 1)).ToArray());
+        return Ops.Concat(0, Tasks.Select(t => Ops.Reshape(losses.Losses[t.Name], 1)).ToArray()).MoveToOuterScope();
     }
 
     /// <summary>∂L_t/∂z at the shared feature, and this task's gradients of every parameter after z (kept for

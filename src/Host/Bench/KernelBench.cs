@@ -24,7 +24,7 @@ internal static class KernelBench
         void Row(string kernel, string shape, double error, double ms, double bytes)
         {
             double gbs = bytes / (ms * 1e-3) / 1e9;
-            table.AddRow(kernel, shape, $"{error:E1}", $"{ms:F3}", $"{gbs:F0}", peak is { } limit ? $"{100 * gbs * 1e9 / limit:F0}%" : "");
+            table.AddRow(Markup.Escape(kernel), Markup.Escape(shape), $"{error:E1}", $"{ms:F3}", $"{gbs:F0}", peak is { } limit ? $"{100 * gbs * 1e9 / limit:F0}%" : "");
         }
 
         foreach (var (k, p) in new[] { (3, 1_000_000), (3, 23_508_032), (8, 23_508_032) })
