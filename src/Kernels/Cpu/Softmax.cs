@@ -35,11 +35,11 @@ public sealed unsafe partial class CpuBackend
             {
                 for (long r = from; r < to; r++)
                     SoftmaxRow(new ReadOnlySpan<T>(x + r * l.Size, l.Size), new Span<T>(y + r * l.Size, l.Size), log);
-            }, l.RowGrain);
+            }, RowGrain(l));
         }
         else
         {
-            l.ForEachTile((offset, width) => SoftmaxTile(x + offset, y + offset, l.Size, l.Inner, width, log));
+            ForEachTile(l, (offset, width) => SoftmaxTile(x + offset, y + offset, l.Size, l.Inner, width, log));
         }
     }
 
@@ -104,11 +104,11 @@ public sealed unsafe partial class CpuBackend
                     long o = r * l.Size;
                     SoftmaxBackwardRow(new ReadOnlySpan<T>(y + o, l.Size), new ReadOnlySpan<T>(gy + o, l.Size), new Span<T>(gx + o, l.Size), log);
                 }
-            }, l.RowGrain);
+            }, RowGrain(l));
         }
         else
         {
-            l.ForEachTile((offset, width) => SoftmaxBackwardTile(y + offset, gy + offset, gx + offset, l.Size, l.Inner, width, log));
+            ForEachTile(l, (offset, width) => SoftmaxBackwardTile(y + offset, gy + offset, gx + offset, l.Size, l.Inner, width, log));
         }
     }
 
@@ -157,43 +157,24 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>A contiguous tensor as [Outer, Size, Inner] around the softmax axis.</summary>
-    private readonly record struct SoftmaxLayout(long Outer, int Size, long Inner)
+    /// <summary>Rows per thread chunk, so that a chunk holds about a parallel threshold of elements.</summary>
+    private static long RowGrain(SoftmaxLayout l) => Math.Max(1, StridedLoop.ParallelThreshold / Math.Max(l.Size, 1));
+
+    /// <summary>Runs <paramref name="tile"/>(element offset of the tile's first column, width) over every
+    /// tile of every outer block, in parallel when there is enough work.</summary>
+    private static void ForEachTile(SoftmaxLayout l, Action<long, int> tile)
     {
-        public static SoftmaxLayout Of(string op, int axis, params ReadOnlySpan<TensorRef> tensors)
+        long tilesPerBlock = (l.Inner + SoftmaxTileWidth - 1) / SoftmaxTileWidth;
+        long blockLength = l.Size * l.Inner;
+        long inner = l.Inner;
+        long grain = Math.Max(1, StridedLoop.ParallelThreshold / Math.Max(1, l.Size * Math.Min(inner, SoftmaxTileWidth)));
+        ParallelRange(l.Outer * tilesPerBlock, (from, to) =>
         {
-            var shape = tensors[0].Shape;
-            if ((uint)axis >= (uint)shape.Length) throw new ArgumentOutOfRangeException(nameof(axis), $"{op}: axis {axis} of {tensors[0]}");
-            foreach (var t in tensors)
+            for (long k = from; k < to; k++)
             {
-                if (!t.Shape.AsSpan().SequenceEqual(shape)) throw new ArgumentException($"{op}: {t} differs in shape from {tensors[0]}");
-                if (!t.IsContiguous) throw new ArgumentException($"{op}: {t} must be contiguous");
+                long column = k % tilesPerBlock * SoftmaxTileWidth;
+                tile(k / tilesPerBlock * blockLength + column, (int)Math.Min(SoftmaxTileWidth, inner - column));
             }
-            long outer = 1, inner = 1;
-            for (int a = 0; a < axis; a++) outer *= shape[a];
-            for (int a = axis + 1; a < shape.Length; a++) inner *= shape[a];
-            return new SoftmaxLayout(shape[axis] == 0 ? 0 : outer, shape[axis], inner);
-        }
-
-        /// <summary>Rows per thread chunk, so that a chunk holds about a parallel threshold of elements.</summary>
-        public long RowGrain => Math.Max(1, StridedLoop.ParallelThreshold / Math.Max(Size, 1));
-
-        /// <summary>Runs <paramref name="tile"/>(element offset of the tile's first column, width) over every
-        /// tile of every outer block, in parallel when there is enough work.</summary>
-        public void ForEachTile(Action<long, int> tile)
-        {
-            long tilesPerBlock = (Inner + SoftmaxTileWidth - 1) / SoftmaxTileWidth;
-            long blockLength = Size * Inner;
-            long inner = Inner;
-            long grain = Math.Max(1, StridedLoop.ParallelThreshold / Math.Max(1, Size * Math.Min(inner, SoftmaxTileWidth)));
-            ParallelRange(Outer * tilesPerBlock, (from, to) =>
-            {
-                for (long k = from; k < to; k++)
-                {
-                    long column = k % tilesPerBlock * SoftmaxTileWidth;
-                    tile(k / tilesPerBlock * blockLength + column, (int)Math.Min(SoftmaxTileWidth, inner - column));
-                }
-            }, grain);
-        }
+        }, grain);
     }
 }

@@ -7,7 +7,7 @@ public sealed partial class CudaBackend
     public void Softmax(TensorRef x, int axis, bool log, TensorRef y)
     {
         string suffix = FloatSuffix(x, "Softmax");
-        var (outer, size, inner) = SoftmaxLayout("Softmax", axis, x, y);
+        var (outer, size, inner) = SoftmaxLayout.Of("Softmax", axis, x, y);
         if (outer * size * inner == 0) return;
         var args = new KernelArgs(stackalloc byte[KernelArgs.StorageBytes], stackalloc nint[KernelArgs.MaxArguments]);
         bool rows = inner == 1;
@@ -24,7 +24,7 @@ public sealed partial class CudaBackend
     public void SoftmaxBackward(TensorRef y, TensorRef gy, int axis, bool log, TensorRef gx)
     {
         string suffix = FloatSuffix(y, "SoftmaxBackward");
-        var (outer, size, inner) = SoftmaxLayout("SoftmaxBackward", axis, y, gy, gx);
+        var (outer, size, inner) = SoftmaxLayout.Of("SoftmaxBackward", axis, y, gy, gx);
         if (outer * size * inner == 0) return;
         var args = new KernelArgs(stackalloc byte[KernelArgs.StorageBytes], stackalloc nint[KernelArgs.MaxArguments]);
         bool rows = inner == 1;
@@ -42,19 +42,4 @@ public sealed partial class CudaBackend
     /// <summary>A block per row, as wide as the row needs up to 256 threads (a whole number of warps).</summary>
     private static LaunchShape RowLaunch(long rows, int size) =>
         new((uint)Math.Min(rows, MaxGrid), (uint)Math.Clamp((size + 31) / 32 * 32, 32, 256));
-
-    private static (long Outer, int Size, long Inner) SoftmaxLayout(string op, int axis, params ReadOnlySpan<TensorRef> tensors)
-    {
-        var shape = tensors[0].Shape;
-        if ((uint)axis >= (uint)shape.Length) throw new ArgumentOutOfRangeException(nameof(axis), $"{op}: axis {axis} of {tensors[0]}");
-        foreach (var t in tensors)
-        {
-            if (!t.Shape.AsSpan().SequenceEqual(shape)) throw new ArgumentException($"{op}: {t} differs in shape from {tensors[0]}");
-            if (!t.IsContiguous) throw new ArgumentException($"{op}: {t} must be contiguous");
-        }
-        long outer = 1, inner = 1;
-        for (int a = 0; a < axis; a++) outer *= shape[a];
-        for (int a = axis + 1; a < shape.Length; a++) inner *= shape[a];
-        return (outer, shape[axis], inner);
-    }
 }
