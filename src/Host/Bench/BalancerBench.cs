@@ -8,7 +8,7 @@ namespace NativeMtl.Host.Bench;
 /// <summary>One balancer's figures: the median step time, its ratio to Equal's, and the step's peak tensor memory.</summary>
 internal sealed record BalancerFigures(string Balancer, double MedianMs, double RatioToEqual, double StepPeakMiB, long Parameters);
 
-/// <summary>Times a training step per balancer on one device and model, Equal first so every ratio has its
+/// <summary>Times a training step per balancer on one device and model, Equal first (always, as the baseline row) so every ratio has its
 /// baseline from the same run: warm-up steps, then the median of the timed ones.</summary>
 internal static class BalancerBench
 {
@@ -39,7 +39,7 @@ internal static class BalancerBench
             if (name == "equal") equalMs = median;
             figures.Add(new BalancerFigures(name, median, median / equalMs, bench.StepPeakBytes() / (1024.0 * 1024.0), bench.ParameterCount));
         }
-        return figures.Where(f => balancers.Contains(f.Balancer)).ToList();
+        return figures;
     }
 
     public static void Print(IAnsiConsole console, string title, IReadOnlyList<BalancerFigures> figures)
