@@ -78,6 +78,28 @@ public sealed class BalancerStepBench : IDisposable
         return MemoryCounters.PeakBytes - live;
     }
 
+    /// <summary>Writes what a peer implementation needs to rebuild this benchmark and check its forward pass: the
+    /// model's exported weights under PyTorch's names, the batch ("input", "target.&lt;task&gt;") and the
+    /// evaluation-mode predictions ("output.&lt;task&gt;"), as one safetensors file.</summary>
+    public void WritePeerFile(string path, StepBenchConfig config)
+    {
+        using var scope = DisposeScope.Enter();
+        _model.Eval();
+        MtlOutput output;
+        using (GradMode.NoGrad()) output = _model.Forward(_batch.Image);
+        _model.Train();
+        var tensors = _model.ExportedStateDict()
+            .Append(("input", _batch.Image))
+            .Concat(_objective.Tasks.Select(t => ($"target.{t.Name}", t.Target(_batch))))
+            .Concat(output.Predictions.Select(p => ($"output.{p.Key}", p.Value)));
+        SafeTensors.Write(path, tensors, new Dictionary<string, string>
+        {
+            ["encoder"] = config.Encoder,
+            ["head"] = config.Head,
+            ["tasks"] = string.Join(",", _objective.Tasks.Select(t => $"{t.Name}:{t.Spec.Channels}:{t.Role}")),
+        });
+    }
+
     public void Dispose()
     {
         _step.Dispose();

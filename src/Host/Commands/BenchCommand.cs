@@ -26,15 +26,19 @@ public static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "timed steps (the median is reported)", DefaultValueFactory = _ => 10 };
         var json = new Option<FileInfo?>("--json") { Description = "also write the figures to this JSON file" };
         var kernels = new Option<bool>("--kernels") { Description = "benchmark the gradient-geometry kernels instead of the balancers" };
+        var export = new Option<FileInfo?>("--export")
+        {
+            Description = "instead of timing, write the model's weights, one batch and its predictions to this safetensors file for benchmarks/peers/pytorch_reference.py",
+        };
         var command = new Command("bench", "time one training step per balancer against Equal (or, with --kernels, the gradient kernels)");
-        foreach (var o in new Option[] { device, model, balancers, warmup, steps, json, kernels }) command.Options.Add(o);
+        foreach (var o in new Option[] { device, model, balancers, warmup, steps, json, kernels, export }) command.Options.Add(o);
         command.SetAction(parsed => Run(parsed.GetValue(device)!, parsed.GetValue(model)!, parsed.GetValue(balancers), parsed.GetValue(warmup),
-            parsed.GetValue(steps), parsed.GetValue(json), parsed.GetValue(kernels), output, error));
+            parsed.GetValue(steps), parsed.GetValue(json), parsed.GetValue(kernels), output, error, parsed.GetValue(export)));
         return command;
     }
 
     public static int Run(string deviceName, string modelName, string? balancerList, int warmup, int steps, FileInfo? json, bool kernels,
-        TextWriter output, TextWriter error)
+        TextWriter output, TextWriter error, FileInfo? export = null)
     {
         if (!DeviceChoice.TryOpen(deviceName, out var device, out string whyNot))
         {
@@ -61,6 +65,13 @@ public static class BenchCommand
             return ExitCodes.Success;
         }
         var config = modelName == "reference" ? StepBenchConfig.Reference : new StepBenchConfig();
+        if (export is not null)
+        {
+            using var bench = new BalancerStepBench("equal", device, config);
+            bench.WritePeerFile(export.FullName, config);
+            output.WriteLine($"wrote {export.FullName}: {config.Encoder} with {config.Head} heads, one batch of {config.Batch}×{config.Height}×{config.Width} and its predictions");
+            return ExitCodes.Success;
+        }
         var figures = BalancerBench.Run(device, config, names, warmup, steps, name => error.WriteLine($"bench: {name} on {device}"));
         BalancerBench.Print(console, $"one training step on {DeviceChoice.Describe(device)}: {config.Encoder}, {config.Head} heads, {config.Batch}×{config.Height}×{config.Width}", figures);
         if (json is not null)
