@@ -13,6 +13,9 @@ public static class Cli
     public static RootCommand Create(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("nativemtl: multi-task learning on a C# CUDA engine");
+        root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(ReportCommand.Create(output, error));
         root.Subcommands.Add(CheckCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         return root;
@@ -22,7 +25,7 @@ public static class Cli
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var parsed = Create(output, error).Parse(args);
-        int code = parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        int code = parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
         return parsed.Errors.Count > 0 ? ExitCodes.Usage : code;
     }
 }
@@ -40,4 +43,11 @@ public static class ExitCodes
 
     /// <summary>The requested GPU cannot be used: no CUDA library, no device, or a driver error.</summary>
     public const int NoDevice = 3;
+
+    /// <summary>Input that cannot be used: a dataset, a checkpoint or a run folder that is missing, corrupt or does
+    /// not fit the config.</summary>
+    public const int InvalidInput = 4;
+
+    /// <summary>Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it) after saving a checkpoint to resume from.</summary>
+    public const int Interrupted = 130;
 }
