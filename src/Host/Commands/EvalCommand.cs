@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using NativeMtl.Data;
 using NativeMtl.Host.Config;
 using NativeMtl.Host.Training;
@@ -55,6 +54,10 @@ public static class EvalCommand
         {
             return Fail(error, $"file system: {e.Message}", ExitCodes.InvalidInput);
         }
+        catch (Exception e)
+        {
+            return Fail(error, $"internal error: {e.GetType().Name}: {e.Message} (please report it with the config)", ExitCodes.Failed);
+        }
     }
 
     private static int Evaluate(string? run, string? checkpoint, string? configFile, string? deviceName, string? json, TextWriter output, TextWriter error)
@@ -97,14 +100,15 @@ public static class EvalCommand
         if (missing.Count > 0)
             throw new CheckpointException(checkpoint!, $"it lacks {missing.Count} of the model's tensors, such as '{missing[0]}': it was trained with another model config");
         var result = Validation.Run(model, tasks, RunSetup.Classes(config), validation, RunSetup.ValidationLoader(config, device.Value), CancellationToken.None);
-        TrainCommand.PrintMetrics(HostConsole.Create(output, 160), $"{Path.GetFileName(checkpoint)}: validation on {validation.Count} samples", result);
+        output.WriteLine($"{checkpoint}: validation on {validation.Count} samples");
+        TrainCommand.PrintMetrics(HostConsole.Create(output, 160), "validation metrics", result);
         if (json is not null)
             AtomicText.Write(json, new System.Text.Json.Nodes.JsonObject
             {
                 ["checkpoint"] = Path.GetFullPath(checkpoint!),
                 ["samples"] = validation.Count,
                 ["metrics"] = MetricsLog.MetricsObject(result),
-            }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }.ToJsonString(MetricsLog.IndentedOptions) + "\n");
         return ExitCodes.Success;
     }
 

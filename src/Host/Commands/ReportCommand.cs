@@ -13,7 +13,7 @@ public static class ReportCommand
         rate and throughput over the steps, every validation metric over the steps, the last validation's table and
         the config. The page is self-contained (inline SVG, no script, no network) and opens in any browser.
 
-        Example:
+        Examples:
           nativemtl report runs/20260101-120000-auxilight
         """;
 
@@ -38,6 +38,11 @@ public static class ReportCommand
         {
             error.WriteLine($"nativemtl report: {e.Message.ReplaceLineEndings(" ")}");
             return ExitCodes.InvalidInput;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"nativemtl report: internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} (please report it)");
+            return ExitCodes.Failed;
         }
         output.WriteLine($"wrote {folder.Report}");
         return ExitCodes.Success;

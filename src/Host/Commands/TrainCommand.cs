@@ -135,6 +135,11 @@ public static class TrainCommand
         {
             return Fail(error, $"file system: {e.Message}", ExitCodes.InvalidInput);
         }
+        catch (Exception e)
+        {
+            // A defect, not bad input: still one line, as every other failure.
+            return Fail(error, $"internal error: {e.GetType().Name}: {e.Message} (please report it with the config)", ExitCodes.Failed);
+        }
     }
 
     private static int Train(TrainArguments a, TextWriter output, TextWriter error, CancellationToken cancellation)

@@ -77,7 +77,7 @@ internal static class ConfigReader
         var d = new DataConfig();
         var dataset = s.Value("dataset", d.Dataset, v => v.Word("synthetic", "mtan"));
         string[] syntheticOnly = ["height", "width", "train_size", "val_size", "seed"], mtanOnly = ["path", "classes", "val_split", "augment"];
-        s.OnlyFor(dataset == "synthetic" ? mtanOnly : syntheticOnly, $"data.dataset {(dataset == "synthetic" ? "mtan" : "synthetic")}");
+        s.OnlyFor(dataset == "synthetic" ? mtanOnly : syntheticOnly, $"data.dataset {dataset}");
         var data = new DataConfig
         {
             Dataset = dataset,
@@ -170,7 +170,9 @@ internal static class ConfigReader
         }
         catch (ArgumentException e)
         {
-            throw v.Error(e.Message);
+            // The balancer's message quotes the option at fault; point at that option's line.
+            var at = map.Children.FirstOrDefault(c => e.Message.Contains($"'{((YamlScalarNode)c.Key).Value}'", StringComparison.Ordinal)).Key ?? v.Node;
+            throw new ConfigException($"{v.Document.Where(at)}: balancer: {e.Message}");
         }
         return config;
     }
@@ -254,20 +256,59 @@ internal static class ConfigReader
             {
                 stream.Load(new StringReader(text));
             }
-            catch (YamlException e)
+            catch (Exception e) when (e is YamlException or InvalidOperationException)
             {
-                throw new ConfigException($"config {source} line {e.Start.Line}, column {e.Start.Column}: YAML syntax error: {Describe(e)}");
-            }
-            catch (InvalidOperationException e)
-            {
-                int lines = text.Split('\n').Length;
-                throw new ConfigException($"config {source} line {lines}: YAML syntax error: {Describe(e)}");
+                // An unclosed [ or { swallows the rest of the file, so the parser's own position is the end of the file;
+                // the line that opened it is where the mistake is.
+                if (UnclosedBracket(text) is { } opened)
+                    throw new ConfigException($"config {source} line {opened.Line}: YAML syntax error: the {opened.Bracket} on this line is never closed");
+                throw e is YamlException y
+                    ? new ConfigException($"config {source} line {y.Start.Line}, column {y.Start.Column}: YAML syntax error: {Describe(e)}")
+                    : new ConfigException($"config {source}: YAML syntax error: {Describe(e)}");
             }
             if (stream.Documents.Count > 1) throw new ConfigException($"config {source} line {stream.Documents[1].RootNode.Start.Line}: holds a second YAML document; a config is one");
             if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode)) return new YamlMappingNode();
             if (stream.Documents[0].RootNode is not YamlMappingNode root)
                 throw new ConfigException($"config {source} line {stream.Documents[0].RootNode.Start.Line}: expected a mapping of fields (seed:, data:, model:, ...)");
             return root;
+        }
+
+        /// <summary>The first [ or { outside quotes and comments that is never closed, with its line (1-based).</summary>
+        private static (char Bracket, int Line)? UnclosedBracket(string text)
+        {
+            var open = new Stack<(char Bracket, int Line)>();
+            int line = 1;
+            char quote = '\0';
+            for (int i = 0; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (c == '\n')
+                {
+                    line++;
+                    quote = '\0';
+                }
+                else if (quote != '\0')
+                {
+                    if (c == quote) quote = '\0';
+                }
+                else if (c is '\'' or '"')
+                {
+                    quote = c;
+                }
+                else if (c == '#' && (i == 0 || char.IsWhiteSpace(text[i - 1])))
+                {
+                    while (i + 1 < text.Length && text[i + 1] != '\n') i++;
+                }
+                else if (c is '[' or '{')
+                {
+                    open.Push((c, line));
+                }
+                else if (c is ']' or '}' && open.Count > 0)
+                {
+                    open.Pop();
+                }
+            }
+            return open.Count > 0 ? open.Last() : null;
         }
 
         /// <summary>Sets a field, making the sections on its path where they are missing.</summary>
@@ -306,11 +347,11 @@ internal static class ConfigReader
     /// <summary>A mapping being read: each field once, then <see cref="Done"/> rejects the ones nobody read.</summary>
     private sealed class Section(Document document, YamlMappingNode node, string prefix)
     {
-        private readonly HashSet<string> _read = [];
+        private readonly List<string> _read = [];
 
         public T Value<T>(string key, T fallback, Func<Value, T> read)
         {
-            _read.Add(key);
+            Read(key);
             var child = Child(key);
             return child is null ? fallback : read(new Value(document, child, prefix + key));
         }
@@ -318,20 +359,20 @@ internal static class ConfigReader
         /// <summary>A sub-mapping read by <paramref name="read"/>; null when absent.</summary>
         public T? Nested<T>(string key, Func<Section, T> read) where T : class
         {
-            _read.Add(key);
+            Read(key);
             var child = Child(key);
             if (child is null || IsNull(child)) return null;
             return read(new Section(document, new Value(document, child, prefix + key).Mapping(), prefix + key + "."));
         }
 
-        /// <summary>Rejects fields given explicitly that the current choice does not use.</summary>
+        /// <summary>Rejects fields given explicitly that the current choice does not use (they are still read, for
+        /// their defaults, and so count as known).</summary>
         public void OnlyFor(IEnumerable<string> unusedKeys, string choice)
         {
             foreach (var key in unusedKeys)
             {
                 if (Child(key) is { } child && !IsNull(child))
                     throw new ConfigException($"{document.Where(child)}: {prefix}{key} does not apply with {choice}");
-                _read.Add(key);
             }
         }
 
@@ -345,6 +386,11 @@ internal static class ConfigReader
                 if (!_read.Contains(name))
                     throw new ConfigException($"{document.Where(key)}: unknown field '{prefix}{name}' (known{(prefix == "" ? "" : $" in {prefix.TrimEnd('.')}")}: {string.Join(", ", _read)})");
             }
+        }
+
+        private void Read(string key)
+        {
+            if (!_read.Contains(key)) _read.Add(key);
         }
 
         private YamlNode? Child(string key)
@@ -388,7 +434,7 @@ internal static class ConfigReader
         {
             var text = Scalar("an integer");
             if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) throw Error($"expected an integer, got '{text}'");
-            if (value < min || value > max) throw Error($"{value} is out of range (at least {min}{(max == long.MaxValue ? "" : $", at most {max}")})");
+            if (value < min || value > max) throw Error($"{value} is out of range (at least {min}{(max >= int.MaxValue ? "" : $", at most {max}")})");
             return value;
         }
 

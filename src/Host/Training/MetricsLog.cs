@@ -22,7 +22,10 @@ internal sealed record RunHistory(IReadOnlyList<TrainRecord> Training, IReadOnly
 /// </summary>
 internal sealed class MetricsLog : IDisposable
 {
-    private static readonly JsonSerializerOptions Options = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    /// <summary>JSON with NaN and ±Infinity written as "NaN", "Infinity" and "-Infinity": a diverged metric is still reported.</summary>
+    public static readonly JsonSerializerOptions Options = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public static readonly JsonSerializerOptions IndentedOptions = new(Options) { WriteIndented = true };
 
     private readonly FileStream _stream;
 
@@ -121,7 +124,8 @@ internal sealed class MetricsLog : IDisposable
         AtomicText.Write(path, kept.ToString());
     }
 
-    private static double Number(JsonNode? node) => node!.GetValue<double>();
+    private static double Number(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<double>(out var number) ? number : double.Parse(node!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
 
     private static JsonObject Object(IEnumerable<(string Key, JsonNode? Value)> entries)
     {

@@ -256,7 +256,7 @@ internal sealed class Trainer : IDisposable
         ["balancer"] = Config.Balancer.Name,
         ["device"] = Device.ToString(),
         ["metrics"] = MetricsLog.MetricsObject(final),
-    }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }.ToJsonString(MetricsLog.IndentedOptions) + "\n";
 
     private static double[] Doubles(Tensor t) => t.DType == DType.Float64 ? t.ToArray<double>() : Array.ConvertAll(t.ToArray<float>(), v => (double)v);
 
