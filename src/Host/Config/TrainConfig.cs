@@ -176,7 +176,7 @@ internal sealed record ScheduleConfig
 internal sealed record TrainingConfig
 {
     /// <summary>Optimizer steps; null when <see cref="Epochs"/> sets the length instead.</summary>
-    public int? Steps { get; init; } = 500;
+    public int? Steps { get; init; } = 800;
 
     /// <summary>Passes over the training set; null when <see cref="Steps"/> sets the length.</summary>
     public int? Epochs { get; init; }
@@ -184,7 +184,7 @@ internal sealed record TrainingConfig
     public int BatchSize { get; init; } = 8;
 
     /// <summary>Validate every so many steps (and always after the last); 0 for the end only.</summary>
-    public int ValEvery { get; init; } = 250;
+    public int ValEvery { get; init; } = 400;
 
     /// <summary>Write a metrics line every so many steps.</summary>
     public int LogEvery { get; init; } = 10;
