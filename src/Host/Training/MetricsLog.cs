@@ -74,26 +74,26 @@ internal sealed class MetricsLog : IDisposable
             bool last = i == lines.Length - 1;
             try
             {
-                var node = JsonNode.Parse(lines[i], documentOptions: new JsonDocumentOptions()) as JsonObject ?? throw new FormatException("not a JSON object");
-                int step = (int)node["step"]!, epoch = (int)node["epoch"]!;
-                switch ((string?)node["type"])
+                var node = JsonNode.Parse(lines[i]) as JsonObject ?? throw new FormatException("not a JSON object");
+                int step = (int)Required(node, "step"), epoch = (int)Required(node, "epoch");
+                switch ((string?)Required(node, "type"))
                 {
                     case "train":
-                        var losses = node["loss"]!.AsObject();
-                        var weights = node["weight"]!.AsObject();
-                        training.Add(new TrainRecord(step, epoch, Number(node["lr"]),
-                            losses.Select(l => (l.Key, Number(l.Value), Number(weights[l.Key]))).ToList(), Number(node["images_per_s"])));
+                        var losses = Required(node, "loss").AsObject();
+                        var weights = Required(node, "weight").AsObject();
+                        training.Add(new TrainRecord(step, epoch, Number(Required(node, "lr")),
+                            losses.Select(l => (l.Key, Number(l.Value), Number(Required(weights, l.Key)))).ToList(), Number(Required(node, "images_per_s"))));
                         break;
                     case "val":
-                        validations.Add(new ValidationRecord(step, epoch, new ValidationMetrics(node["metrics"]!.AsObject()
-                            .Select(t => (t.Key, (IReadOnlyList<Models.MetricValue>)t.Value!.AsObject()
+                        validations.Add(new ValidationRecord(step, epoch, new ValidationMetrics(Required(node, "metrics").AsObject()
+                            .Select(t => (t.Key, (IReadOnlyList<Models.MetricValue>)(t.Value ?? throw new FormatException($"no metrics for {t.Key}")).AsObject()
                                 .Select(m => new Models.MetricValue(m.Key, Number(m.Value), HigherIsBetter: false)).ToList())).ToList())));
                         break;
                     default:
                         throw new FormatException($"unknown record type '{node["type"]}'");
                 }
             }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException or KeyNotFoundException)
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
             {
                 if (last) continue;
                 throw new RunInputException($"{path} line {i + 1}: not a metrics record ({e.Message})");
@@ -110,12 +110,12 @@ internal sealed class MetricsLog : IDisposable
         var kept = new StringBuilder();
         foreach (var line in File.ReadAllText(path).Split('\n').SkipLast(1))
         {
-            int? lineStep = null;
+            int? lineStep;
             try
             {
-                lineStep = (int?)JsonNode.Parse(line)?["step"];
+                lineStep = (int?)(JsonNode.Parse(line) as JsonObject)?["step"];
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
             {
                 lineStep = null;
             }
@@ -124,8 +124,11 @@ internal sealed class MetricsLog : IDisposable
         AtomicText.Write(path, kept.ToString());
     }
 
-    private static double Number(JsonNode? node) =>
-        node is JsonValue value && value.TryGetValue<double>(out var number) ? number : double.Parse(node!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+    private static JsonNode Required(JsonObject node, string key) => node[key] ?? throw new FormatException($"no '{key}'");
+
+    private static double Number(JsonNode? node) => node is JsonValue value && value.TryGetValue<double>(out var number)
+        ? number
+        : double.Parse((node ?? throw new FormatException("a number is null")).GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
 
     private static JsonObject Object(IEnumerable<(string Key, JsonNode? Value)> entries)
     {
