@@ -12,9 +12,10 @@ namespace NativeMtl.Host.Commands;
 /// </summary>
 public static class EvalCommand
 {
-    private const string Help = """
-        validation metrics of a trained model: segmentation mIoU and pixel accuracy, depth errors, normal angles
+    private const string Summary = "validation metrics of a trained model: segmentation mIoU and pixel accuracy, depth errors, normal angles";
 
+    /// <summary>What --help adds after the options: the longer explanation and examples.</summary>
+    internal const string Details = """
         Examples:
           nativemtl eval --run runs/20260101-120000-auxilight            the run's newest checkpoint, its config
           nativemtl eval --checkpoint model.safetensors --config my.yaml  any checkpoint of that config
@@ -30,7 +31,7 @@ public static class EvalCommand
         var config = new Option<string?>("--config") { Description = "the YAML config the checkpoint was trained with (default: the one stored in the checkpoint)", HelpName = "FILE" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N (default: the config's)", HelpName = "DEVICE" };
         var json = new Option<string?>("--json") { Description = "also write the metrics to this JSON file", HelpName = "FILE" };
-        var command = new Command("eval", Help);
+        var command = new Command("eval", Summary);
         foreach (var o in new Option[] { run, checkpoint, config, device, json }) command.Options.Add(o);
         command.SetAction(parsed => Run(parsed.GetValue(run), parsed.GetValue(checkpoint), parsed.GetValue(config), parsed.GetValue(device), parsed.GetValue(json), output, error));
         return command;

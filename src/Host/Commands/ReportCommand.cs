@@ -8,10 +8,13 @@ namespace NativeMtl.Host.Commands;
 /// run is still training.</summary>
 public static class ReportCommand
 {
-    private const string Help = """
-        (re)build RUN_DIR/report.html from RUN_DIR/metrics.jsonl: training loss per task, task weights, learning
-        rate and throughput over the steps, every validation metric over the steps, the last validation's table and
-        the config. The page is self-contained (inline SVG, no script, no network) and opens in any browser.
+    private const string Summary = "(re)build RUN_DIR/report.html from RUN_DIR/metrics.jsonl";
+
+    /// <summary>What --help adds after the options: the longer explanation and examples.</summary>
+    internal const string Details = """
+        The report shows the training loss per task, the task weights, the learning rate and the throughput over
+        the steps, every validation metric over the steps, the last validation's table and the config. The page is
+        self-contained (inline SVG, no script, no network) and opens in any browser, also while the run trains.
 
         Examples:
           nativemtl report runs/20260101-120000-auxilight
@@ -20,7 +23,7 @@ public static class ReportCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var run = new Argument<string>("RUN_DIR") { Description = "a run folder of nativemtl train" };
-        var command = new Command("report", Help);
+        var command = new Command("report", Summary);
         command.Arguments.Add(run);
         command.SetAction(parsed => Run(parsed.GetValue(run)!, output, error));
         return command;

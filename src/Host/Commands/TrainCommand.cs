@@ -44,9 +44,10 @@ internal sealed record TrainArguments
 /// </summary>
 public static class TrainCommand
 {
-    private const string Help = """
-        train a multi-task network and write a run folder (config.yaml, metrics.jsonl, checkpoints/, report.html)
+    private const string Summary = "train a multi-task network and write a run folder (config.yaml, metrics.jsonl, checkpoints/, report.html)";
 
+    /// <summary>What --help adds after the options: the longer explanation and examples.</summary>
+    internal const string Details = """
         With no options it runs the embedded default: synthetic scenes at 96×128, a small ResNet with one conv head
         per task, AuxiLight balancing segmentation (main) against depth and normals (auxiliary), on the GPU when CUDA
         is usable and otherwise on the CPU, in a few minutes.
@@ -82,7 +83,7 @@ public static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its newest checkpoint, with its own config (only --device and --stop-at may be given)", HelpName = "RUN_DIR" };
         var stopAt = new Option<int?>("--stop-at") { Description = "stop after this step as Ctrl-C would (checkpoint, resumable): train a long run in parts", HelpName = "STEP" };
         var printConfig = new Option<bool>("--print-config") { Description = "print the resolved config as YAML and exit" };
-        var command = new Command("train", Help);
+        var command = new Command("train", Summary);
         foreach (var o in new Option[] { config, set, balancer, steps, device, seed, output_, resume, stopAt, printConfig }) command.Options.Add(o);
         command.SetAction(parsed =>
         {
