@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NativeMtl.Data;
 using NativeMtl.Host;
 using NativeMtl.Host.Commands;
 using static NativeMtl.Tests.HostLayer.TrainTestKit;
@@ -107,6 +108,42 @@ public class TrainCommandTests
         Assert.Equal(6, final.RootElement.GetProperty("step").GetInt32());
         Assert.True(final.RootElement.GetProperty("metrics").GetProperty("seg").GetProperty("miou").GetDouble() is >= 0 and <= 1);
         Assert.Contains("mean_angle", output);
+    }
+
+    /// <summary>Writes synthetic scenes in MTAN's layout: {split}/{image,label,depth,normal}/{i}.npy, channels last.</summary>
+    private static void WriteMtanFolder(string root, string split, int count, ulong seed)
+    {
+        var scenes = new SyntheticScenes(seed, height: 32, width: 40, count: count);
+        foreach (var task in new[] { "image", "label", "depth", "normal" }) Directory.CreateDirectory(Path.Combine(root, split, task));
+        static float[] ChannelsLast(float[] planes, int channels)
+        {
+            int pixels = planes.Length / channels;
+            var result = new float[planes.Length];
+            for (int c = 0; c < channels; c++)
+                for (int p = 0; p < pixels; p++) result[p * channels + c] = planes[c * pixels + p];
+            return result;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            var sample = scenes.Render(i);
+            Npy.Write(Path.Combine(root, split, "image", $"{i}.npy"), ChannelsLast(sample.Image, 3), 32, 40, 3);
+            Npy.Write(Path.Combine(root, split, "label", $"{i}.npy"), Array.ConvertAll(sample.Labels, l => (float)l), 32, 40);
+            Npy.Write(Path.Combine(root, split, "depth", $"{i}.npy"), sample.Depth, 32, 40, 1);
+            Npy.Write(Path.Combine(root, split, "normal", $"{i}.npy"), ChannelsLast(sample.Normals, 3), 32, 40, 3);
+        }
+    }
+
+    [Fact]
+    public void AnMtanFormatFolderTrainsWithAugmentationAndValidates()
+    {
+        using var temp = new TempFolder();
+        WriteMtanFolder(temp["nyu"], "train", 6, seed: 1);
+        WriteMtanFolder(temp["nyu"], "val", 2, seed: 2);
+        var (code, output, error) = Run("train", "--config", temp.Write("tiny.yaml", TinyConfig.Replace("  dataset: synthetic\n  height: 32\n  width: 40\n  train_size: 64\n  val_size: 4\n", "")),
+            "--set", "data.dataset=mtan", "--set", $"data.path={temp["nyu"]}", "--set", "data.augment=true", "--steps", "4", "--out", temp["run"]);
+        Assert.True(code == 0, error);
+        Assert.Contains("miou", output);
+        Assert.Contains("  dataset: mtan\n", File.ReadAllText(Path.Combine(temp["run"], "config.yaml")));
     }
 
     [Fact]
