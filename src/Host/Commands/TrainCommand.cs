@@ -188,7 +188,8 @@ public static class TrainCommand
         if (checkpoint is not null)
         {
             var position = trainer.Restore(checkpoint);
-            if (position.Step >= trainer.TotalSteps)
+            // A run stopped during its last validation has every step but no final metrics yet: resuming finishes it.
+            if (position.Step >= trainer.TotalSteps && File.Exists(folder.FinalMetrics))
             {
                 output.WriteLine($"{folder.Path} is complete ({position.Step} of {trainer.TotalSteps} steps); nothing to continue");
                 return ExitCodes.Success;

@@ -179,6 +179,20 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void ResumingARunThatHasEveryStepButNoFinalMetricsFinishesIt()
+    {
+        using var temp = new TempFolder();
+        Assert.Equal(0, Run("train", "--config", temp.Write("tiny.yaml", TinyConfig), "--out", temp["run"]).Code);
+        var final = Path.Combine(temp["run"], "final_metrics.json");
+        var expected = File.ReadAllText(final);
+        File.Delete(final);
+        File.Delete(Path.Combine(temp["run"], "model.safetensors"));
+        Assert.Equal(0, Run("train", "--resume", temp["run"]).Code);
+        Assert.Equal(expected, File.ReadAllText(final));
+        Assert.True(File.Exists(Path.Combine(temp["run"], "model.safetensors")));
+    }
+
+    [Fact]
     public void PrintConfigWritesTheResolvedYamlAndTrainsNothing()
     {
         using var temp = new TempFolder();
