@@ -25,6 +25,10 @@ public sealed record BatchLoaderOptions
     public int Prefetch { get; init; } = 2;
 
     public Device Device { get; init; } = Device.Cpu;
+
+    /// <summary>The position of the first batch to return, counted over all epochs (batch b is batch
+    /// b mod BatchesPerEpoch of epoch b / BatchesPerEpoch): a resumed run starts where the interrupted one stopped.</summary>
+    public long StartBatch { get; init; }
 }
 
 /// <summary>
@@ -68,6 +72,9 @@ public sealed class BatchLoader : IDisposable
         if (BatchesPerEpoch == 0)
             throw new ArgumentException($"BatchLoader: {dataset.Count} samples make no full batch of {_options.BatchSize}");
         _totalBatches = _options.Epochs is int epochs ? epochs * BatchesPerEpoch : long.MaxValue;
+        if (_options.StartBatch < 0 || _options.StartBatch > _totalBatches)
+            throw new ArgumentException($"BatchLoader: StartBatch {_options.StartBatch} is outside [0, {_totalBatches}]");
+        _consumed = _cursorBatch = _options.StartBatch;
 
         _slots = new Slot[_options.Prefetch];
         for (int i = 0; i < _slots.Length; i++)
@@ -81,6 +88,16 @@ public sealed class BatchLoader : IDisposable
     }
 
     public long BatchesPerEpoch { get; }
+
+    /// <summary>Batches taken so far, counted from the start of epoch 0 (<see cref="BatchLoaderOptions.StartBatch"/> included):
+    /// the position a checkpoint saves.</summary>
+    public long Position
+    {
+        get
+        {
+            lock (_gate) return _consumed;
+        }
+    }
 
     /// <summary>The next batch, or null after the last epoch. Blocks until its samples are loaded.</summary>
     public DenseBatch? Next(CancellationToken cancellationToken = default)

@@ -30,6 +30,9 @@ internal static class DeviceChoice
         }
     }
 
+    /// <summary>"auto": the first GPU when CUDA is usable, else the CPU (<paramref name="whyNot"/> says why no GPU).</summary>
+    public static Device Auto(out string whyNot) => TryOpen("cuda", out var device, out whyNot) ? device : Device.Cpu;
+
     /// <summary>The GPU's name and driver for reports, or the CPU's core count.</summary>
     public static string Describe(Device device) =>
         Backends.For(device) is CudaBackend { Gpu: { } gpu } ? $"{gpu.Name} (compute {gpu.ComputeCapability.Major}.{gpu.ComputeCapability.Minor})"

@@ -89,6 +89,42 @@ public class BatchLoaderTests
     }
 
     [Fact]
+    public void ALoaderStartedAtBatchKReturnsWhatAnUnstartedOneReturnsAfterItsFirstKBatches()
+    {
+        var dataset = new CountingDataset(count: 10);
+        var options = new BatchLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 5, Epochs = 3 };
+        // Each batch as "epoch: indices", the epoch being what the dataset was asked to load.
+        List<string> All(BatchLoader loader) =>
+            loader.Batches().Select(b => { using (b) return $"{b.Depth.ToArray<float>()[0]}: {string.Join(",", b.Samples.Select(s => s.Index))}"; }).ToList();
+        using var full = new BatchLoader(dataset, options);
+        var expected = All(full);
+        foreach (int start in new[] { 1, 2, 3, 7 })
+        {
+            using var started = new BatchLoader(dataset, options with { StartBatch = start });
+            Assert.Equal(expected.Skip(start), All(started));
+        }
+    }
+
+    [Fact]
+    public void PositionCountsTheBatchesTakenSinceTheStartOfTheFirstEpoch()
+    {
+        using var loader = new BatchLoader(Small, new BatchLoaderOptions { BatchSize = 3, Epochs = 2, StartBatch = 2 });
+        Assert.Equal(2, loader.Position);
+        loader.Next()!.Dispose();
+        loader.Next()!.Dispose();
+        Assert.Equal(4, loader.Position);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(7)]
+    public void AStartBatchOutsideTheEpochsIsRejected(long start)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new BatchLoader(Small, new BatchLoaderOptions { BatchSize = 3, Epochs = 2, StartBatch = start }));
+        Assert.Equal($"BatchLoader: StartBatch {start} is outside [0, 6]", e.Message);
+    }
+
+    [Fact]
     public void TheLoaderPassesTheEpochToTheDataset()
     {
         var dataset = new CountingDataset(count: 2);

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace NativeMtl.Host.Config;
+
+/// <summary>
+/// Writes a config as the YAML that <see cref="ConfigReader"/> reads back to the same config: every field, the
+/// defaults spelled out, fields that do not apply to the chosen optimizer, schedule or dataset left out.
+/// </summary>
+internal static class ConfigWriter
+{
+    public static string ToYaml(TrainConfig c)
+    {
+        var root = new YamlMappingNode
+        {
+            { "seed", Number(c.Seed) },
+            { "device", c.Device },
+            { "out", Text(c.Out) },
+            { "data", Data(c.Data) },
+            { "tasks", Map(c.Tasks.Select(t => (t.Name, (YamlNode)new YamlScalarNode(t.Role)))) },
+            { "model", Model(c.Model) },
+            { "balancer", Map([("name", new YamlScalarNode(c.Balancer.Name)), .. c.Balancer.Options.Select(o => (o.Key, Option(o.Value)))]) },
+            { "optimizer", Optimizer(c.Optimizer) },
+            { "schedule", Schedule(c.Schedule) },
+            { "training", Training(c.Training) },
+        };
+        var writer = new StringWriter { NewLine = "\n" };
+        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
+        var text = writer.ToString();
+        // The emitter closes the document with "..."; one document per file needs no end marker.
+        return text.EndsWith("...\n", StringComparison.Ordinal) ? text[..^4] : text;
+    }
+
+    /// <summary>SHA-256 of what the run computes: the config without where it runs (device) and writes (out), so a
+    /// run moved to another folder or resumed on another device still matches its checkpoints.</summary>
+    public static string Hash(TrainConfig c) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ToYaml(c with { Device = "auto", Out = null }))));
+
+    private static YamlMappingNode Data(DataConfig d)
+    {
+        var map = new YamlMappingNode { { "dataset", d.Dataset } };
+        if (d.Dataset == "synthetic")
+        {
+            map.Add("height", Number(d.Height));
+            map.Add("width", Number(d.Width));
+            map.Add("train_size", Number(d.TrainSize));
+            map.Add("val_size", Number(d.ValSize));
+            map.Add("seed", Number(d.Seed));
+        }
+        else
+        {
+            map.Add("path", Text(d.Path));
+            map.Add("classes", Number(d.Classes));
+            map.Add("val_split", Text(d.ValSplit));
+            map.Add("augment", Bool(d.Augment));
+        }
+        map.Add("workers", d.Workers is { } w ? Number(w) : Null());
+        return map;
+    }
+
+    private static YamlMappingNode Model(ModelConfig m)
+    {
+        var map = new YamlMappingNode
+        {
+            { "architecture", m.Architecture },
+            { "encoder", m.Encoder },
+            { "widths", List(m.Widths) },
+            { "blocks", List(m.Blocks) },
+            { "output_stride", Number(m.OutputStride) },
+            { "head", m.Head },
+            { "head_channels", m.HeadChannels is { } h ? Number(h) : Null() },
+            { "head_dropout", Number(m.HeadDropout) },
+        };
+        if (m.AuxiliaryModules is not { } a)
+        {
+            map.Add("auxiliary_modules", Null());
+            return map;
+        }
+        map.Add("auxiliary_modules", new YamlMappingNode
+        {
+            { "stages", List(a.Stages) },
+            { "adaptor", a.Adaptor },
+            { "aggregator", a.Aggregator },
+            { "channels", Number(a.Channels) },
+            { "tasks", a.Tasks is null ? Null() : new YamlSequenceNode(a.Tasks.Select(t => new YamlScalarNode(t))) { Style = SequenceStyle.Flow } },
+        });
+        return map;
+    }
+
+    private static YamlMappingNode Optimizer(OptimizerConfig o)
+    {
+        var map = new YamlMappingNode { { "name", o.Name }, { "lr", Number(o.Lr) } };
+        if (o.IsAdam)
+        {
+            map.Add("betas", new YamlSequenceNode(o.Betas.Select(Number)) { Style = SequenceStyle.Flow });
+            map.Add("eps", Number(o.Eps));
+        }
+        else
+        {
+            map.Add("momentum", Number(o.Momentum));
+            map.Add("nesterov", Bool(o.Nesterov));
+        }
+        map.Add("weight_decay", Number(o.WeightDecay));
+        return map;
+    }
+
+    private static YamlMappingNode Schedule(ScheduleConfig s)
+    {
+        var map = new YamlMappingNode { { "name", s.Name } };
+        if (s.Name == "cosine") map.Add("min_lr", Number(s.MinLr));
+        if (s.Name == "poly") map.Add("power", Number(s.Power));
+        return map;
+    }
+
+    private static YamlMappingNode Training(TrainingConfig t) => new()
+    {
+        { "steps", t.Steps is { } s ? Number(s) : Null() },
+        { "epochs", t.Epochs is { } e ? Number(e) : Null() },
+        { "batch_size", Number(t.BatchSize) },
+        { "val_every", Number(t.ValEvery) },
+        { "log_every", Number(t.LogEvery) },
+        { "checkpoint_every", Number(t.CheckpointEvery) },
+        { "keep_checkpoints", Number(t.KeepCheckpoints) },
+    };
+
+    /// <summary>A balancer option as it was written: its text is what the balancer parses, so it stays unquoted
+    /// unless it would read back as null.</summary>
+    private static YamlNode Option(object? value) => value switch
+    {
+        null => Null(),
+        IDictionary<string, string?> perTask => Map(perTask.Select(p => (p.Key, Option(p.Value)))),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) is var text && ConfigReader.IsNull(new YamlScalarNode(text))
+            ? new YamlScalarNode(text) { Style = ScalarStyle.SingleQuoted }
+            : new YamlScalarNode(text) { Style = ScalarStyle.Any },
+    };
+
+    private static YamlMappingNode Map(IEnumerable<(string Key, YamlNode Value)> entries)
+    {
+        var map = new YamlMappingNode();
+        foreach (var (key, value) in entries) map.Add(key, value);
+        return map;
+    }
+
+    private static YamlNode List(IReadOnlyList<int>? values) =>
+        values is null ? Null() : new YamlSequenceNode(values.Select(v => Number(v))) { Style = SequenceStyle.Flow };
+
+    private static YamlScalarNode Number(double value) => new(value.ToString("R", CultureInfo.InvariantCulture)) { Style = ScalarStyle.Plain };
+
+    private static YamlScalarNode Number(long value) => new(value.ToString(CultureInfo.InvariantCulture)) { Style = ScalarStyle.Plain };
+
+    private static YamlScalarNode Number(ulong value) => new(value.ToString(CultureInfo.InvariantCulture)) { Style = ScalarStyle.Plain };
+
+    private static YamlScalarNode Bool(bool value) => new(value ? "true" : "false") { Style = ScalarStyle.Plain };
+
+    private static YamlScalarNode Null() => new("null") { Style = ScalarStyle.Plain };
+
+    /// <summary>A string, quoted by the emitter where YAML would read it as something else (null, a number, true).</summary>
+    private static YamlNode Text(string? value) => value is null ? Null() : Scalar(value);
+
+    private static YamlScalarNode Scalar(string? value)
+    {
+        if (value is null) return Null();
+        bool ambiguous = value.Length == 0 || value is "~" or "null" or "Null" or "NULL" or "true" or "false" or "True" or "False"
+            || double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        return new YamlScalarNode(value) { Style = ambiguous ? ScalarStyle.SingleQuoted : ScalarStyle.Any };
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace NativeMtl.Host.Report;
+
+/// <summary>One line of a chart: its name in the legend and its points in x order.</summary>
+internal sealed record Series(string Name, IReadOnlyList<(double X, double Y)> Points);
+
+/// <summary>
+/// A line chart as inline SVG (no script, no font file, no external reference): axes with round tick values, one
+/// polyline per series with a dot on each point, and a legend. Points that are not finite are left out.
+/// </summary>
+internal static class SvgChart
+{
+    private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+
+    public static string Line(string title, string xLabel, IReadOnlyList<Series> series, int width = 560, int height = 300)
+    {
+        const double left = 64, right = 16, top = 40, bottom = 44;
+        var points = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{Escape(title)}\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"18\" text-anchor=\"middle\" class=\"title\">{Escape(title)}</text>");
+        if (points.Count == 0)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" class=\"empty\">no data yet</text></svg>");
+            return svg.ToString();
+        }
+        var (xMin, xMax) = Range(points.Select(p => p.X));
+        var (yMin, yMax) = Range(points.Select(p => p.Y));
+        var xTicks = Ticks(xMin, xMax);
+        var yTicks = Ticks(yMin, yMax);
+        (xMin, xMax) = (Math.Min(xMin, xTicks[0]), Math.Max(xMax, xTicks[^1]));
+        (yMin, yMax) = (Math.Min(yMin, yTicks[0]), Math.Max(yMax, yTicks[^1]));
+        double plotWidth = width - left - right, plotHeight = height - top - bottom;
+        double X(double x) => left + (x - xMin) / (xMax - xMin) * plotWidth;
+        double Y(double y) => top + plotHeight - (y - yMin) / (yMax - yMin) * plotHeight;
+
+        foreach (var t in yTicks)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" x2=\"{width - right}\" y1=\"{Y(t):F1}\" y2=\"{Y(t):F1}\" class=\"grid\"/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{Y(t) + 4:F1}\" text-anchor=\"end\" class=\"tick\">{Format(t)}</text>");
+        }
+        foreach (var t in xTicks)
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(t):F1}\" y=\"{top + plotHeight + 16}\" text-anchor=\"middle\" class=\"tick\">{Format(t)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{top}\" width=\"{plotWidth}\" height=\"{plotHeight}\" class=\"frame\"/>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + plotWidth / 2}\" y=\"{height - 8}\" text-anchor=\"middle\" class=\"axis\">{Escape(xLabel)}</text>");
+
+        double legendX = left + 8;
+        for (int i = 0; i < series.Count; i++)
+        {
+            var colour = Palette[i % Palette.Length];
+            var visible = series[i].Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
+            if (visible.Count > 1)
+                svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.8\" points=\"{string.Join(' ', visible.Select(p => $"{X(p.X):F1},{Y(p.Y):F1}"))}\"/>");
+            if (visible.Count <= 40)
+                foreach (var p in visible)
+                    svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(p.X):F1}\" cy=\"{Y(p.Y):F1}\" r=\"2.8\" fill=\"{colour}\"/>");
+            if (series.Count > 1)
+            {
+                svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{legendX:F1}\" y=\"26\" width=\"10\" height=\"10\" fill=\"{colour}\"/>");
+                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{legendX + 14:F1}\" y=\"35\" class=\"legend\">{Escape(series[i].Name)}</text>");
+                legendX += 24 + 7 * series[i].Name.Length;
+            }
+        }
+        svg.Append("</svg>");
+        return svg.ToString();
+    }
+
+    /// <summary>The data's range, widened around a single value so the axis has some length.</summary>
+    private static (double Min, double Max) Range(IEnumerable<double> values)
+    {
+        double min = values.Min(), max = values.Max();
+        if (max > min) return (min, max);
+        double pad = min == 0 ? 1 : Math.Abs(min) * 0.1;
+        return (min - pad, max + pad);
+    }
+
+    /// <summary>About five round values (1, 2 or 5 times a power of ten apart) that cover [min, max].</summary>
+    private static double[] Ticks(double min, double max)
+    {
+        double raw = (max - min) / 5, power = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = new[] { 1.0, 2, 5, 10 }.Select(m => m * power).First(s => s >= raw);
+        double first = Math.Floor(min / step) * step, last = Math.Ceiling(max / step) * step;
+        int count = (int)Math.Round((last - first) / step) + 1;
+        return Enumerable.Range(0, count).Select(i => first + i * step).ToArray();
+    }
+
+    private static string Format(double value) =>
+        Math.Abs(value) is >= 1e4 or (< 1e-3 and > 0) ? value.ToString("0.##e0", CultureInfo.InvariantCulture) : Math.Round(value, 6).ToString("0.######", CultureInfo.InvariantCulture);
+
+    public static string Escape(string text) => WebUtility.HtmlEncode(text);
+}

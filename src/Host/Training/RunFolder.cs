@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace NativeMtl.Host.Training;
+
+/// <summary>
+/// A run's folder: config.yaml (the resolved config), metrics.jsonl, checkpoints/step-NNNNNN.safetensors (the
+/// newest few), model.safetensors (the final weights for inference, PyTorch names, without auxiliary modules),
+/// final_metrics.json and report.html. Every file but metrics.jsonl is replaced atomically.
+/// </summary>
+internal sealed partial class RunFolder(string path)
+{
+    public string Path { get; } = path;
+
+    public string Config => Combine("config.yaml");
+
+    public string Metrics => Combine("metrics.jsonl");
+
+    public string CheckpointFolder => Combine("checkpoints");
+
+    public string Model => Combine("model.safetensors");
+
+    public string FinalMetrics => Combine("final_metrics.json");
+
+    public string Report => Combine("report.html");
+
+    /// <summary>The checkpoint after <paramref name="step"/> steps.</summary>
+    public string Checkpoint(int step) => System.IO.Path.Combine(CheckpointFolder, $"step-{step:D6}.safetensors");
+
+    /// <summary>Checkpoints present, oldest first.</summary>
+    public IReadOnlyList<(int Step, string Path)> Checkpoints()
+    {
+        if (!Directory.Exists(CheckpointFolder)) return [];
+        return Directory.EnumerateFiles(CheckpointFolder, "step-*.safetensors")
+            .Select(f => (Match: CheckpointName().Match(System.IO.Path.GetFileName(f)), Path: f))
+            .Where(m => m.Match.Success)
+            .Select(m => (int.Parse(m.Match.Groups[1].Value, CultureInfo.InvariantCulture), m.Path))
+            .OrderBy(c => c.Item1)
+            .ToList();
+    }
+
+    /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints.</summary>
+    public void Prune(int keep)
+    {
+        var all = Checkpoints();
+        foreach (var (_, file) in all.Take(Math.Max(0, all.Count - keep))) File.Delete(file);
+    }
+
+    /// <summary>runs/&lt;yyyyMMdd-HHmmss&gt;-&lt;balancer&gt; under the current folder (with -2, -3, … if taken).</summary>
+    public static string DefaultPath(string balancer, DateTime now)
+    {
+        var stem = System.IO.Path.Combine("runs", $"{now:yyyyMMdd-HHmmss}-{balancer}");
+        var candidate = stem;
+        for (int i = 2; Directory.Exists(candidate); i++) candidate = $"{stem}-{i}";
+        return candidate;
+    }
+
+    private string Combine(string name) => System.IO.Path.Combine(Path, name);
+
+    [GeneratedRegex(@"^step-(\d{6,9})\.safetensors$")]
+    private static partial Regex CheckpointName();
+}

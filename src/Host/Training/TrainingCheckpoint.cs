@@ -1,0 +1,89 @@
+using System.Globalization;
+using NativeMtl.Balancers;
+using NativeMtl.Models;
+
+namespace NativeMtl.Host.Training;
+
+/// <summary>Where a checkpoint's run stands: steps completed, batches taken from the training loader, and the
+/// model's random stream (dropout).</summary>
+internal sealed record TrainingPosition(int Step, long DataPosition, ulong GeneratorOffset);
+
+/// <summary>
+/// A training run's whole state in one safetensors file (<see cref="Checkpoint"/>): the model's parameters and
+/// buffers under their PyTorch names, the optimizer's state tensors, the balancer's state tensors, its learned
+/// parameters and weights, and as metadata the step, the optimizer's step count, the balancer's counters, the
+/// training loader's position, the model generator's offset, and the resolved config with its hash. The learning
+/// rate is a function of the step, so the step restores the schedule.
+/// </summary>
+internal static class TrainingCheckpoint
+{
+    public const string StepKey = "nativemtl.step";
+    public const string DataPositionKey = "nativemtl.data_position";
+    public const string GeneratorKey = "nativemtl.generator.model";
+    public const string ConfigHashKey = "nativemtl.config_sha256";
+    public const string ConfigKey = "nativemtl.config";
+    public const string BalancerKey = "nativemtl.balancer";
+    private const string CounterPrefix = "balancer.counter.";
+
+    public static void Save(string path, MtlModel model, MultiTaskStep step, TrainingPosition position, string configYaml, string configHash)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [StepKey] = position.Step.ToString(CultureInfo.InvariantCulture),
+            [DataPositionKey] = position.DataPosition.ToString(CultureInfo.InvariantCulture),
+            [GeneratorKey] = position.GeneratorOffset.ToString(CultureInfo.InvariantCulture),
+            [ConfigHashKey] = configHash,
+            [ConfigKey] = configYaml,
+            [BalancerKey] = step.Balancer.Name,
+        };
+        foreach (var (key, value) in step.Balancer.Counters) metadata[CounterPrefix + key] = value;
+        Checkpoint.Save(path, model, step.Optimizer, BalancerTensors(step.Balancer), metadata);
+    }
+
+    /// <summary>Restores everything <see cref="Save"/> wrote into a freshly built run of the same config and returns
+    /// where it stood. Nothing is changed unless every tensor fits.</summary>
+    public static TrainingPosition Load(string path, MtlModel model, MultiTaskStep step, string configHash)
+    {
+        IReadOnlyDictionary<string, string> metadata;
+        using (var file = SafeTensorsFile.Open(path)) metadata = file.Metadata;
+        if (!metadata.TryGetValue(ConfigHashKey, out var hash) || hash != configHash)
+            throw new CheckpointException(path, "it was written with another config than the run's config.yaml (config hashes differ); a run continues only with the config it started with");
+        var position = new TrainingPosition(
+            Integer(path, metadata, StepKey, int.Parse),
+            Integer(path, metadata, DataPositionKey, long.Parse),
+            Integer(path, metadata, GeneratorKey, ulong.Parse));
+        Checkpoint.Load(path, model, step.Optimizer, BalancerTensors(step.Balancer));
+        var counters = metadata.Where(m => m.Key.StartsWith(CounterPrefix, StringComparison.Ordinal))
+            .ToDictionary(m => m.Key[CounterPrefix.Length..], m => m.Value);
+        try
+        {
+            step.Balancer.RestoreCounters(counters);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException)
+        {
+            throw new CheckpointException(path, $"the balancer's counters ({string.Join(", ", counters.Keys)}) do not fit balancer {step.Balancer.Name}", e);
+        }
+        step.Steps = position.Step;
+        model.Generator.Offset = position.GeneratorOffset;
+        return position;
+    }
+
+    /// <summary>The balancer's state tensors, its learned parameters (IAL's and uncertainty's log σ) and its weights.</summary>
+    private static IEnumerable<(string Name, Tensor Tensor)> BalancerTensors(IBalancer balancer) =>
+        balancer.State().Select(s => ("balancer." + s.Name, s.State))
+            .Concat(balancer.ParameterGroups.SelectMany(g => g.Members.Select(m => ($"{g.Name}.{m.Path}", m.Parameter.Value))))
+            .Append(("balancer.weights", balancer.Weights));
+
+    private static T Integer<T>(string path, IReadOnlyDictionary<string, string> metadata, string key, Func<string, IFormatProvider, T> parse)
+    {
+        if (!metadata.TryGetValue(key, out var text)) throw new CheckpointException(path, $"metadata has no '{key}'; it is not a training checkpoint of nativemtl train");
+        try
+        {
+            return parse(text, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new CheckpointException(path, $"metadata '{key}' is '{text}', not a count", e);
+        }
+    }
+}
