@@ -8,38 +8,50 @@ namespace NativeMtl.Host.Bench;
 /// <summary>One balancer's figures: the median step time, its ratio to Equal's, and the step's peak tensor memory.</summary>
 internal sealed record BalancerFigures(string Balancer, double MedianMs, double RatioToEqual, double StepPeakMiB, long Parameters);
 
-/// <summary>Times a training step per balancer on one device and model, Equal first (always, as the baseline row) so every ratio has its
-/// baseline from the same run: warm-up steps, then the median of the timed ones.</summary>
+/// <summary>Times a training step per balancer on one device and model, with Equal always included as the baseline
+/// row. All balancers are set up side by side and their steps interleaved (one step of each in turn), so that a
+/// load passing over a shared machine, or the engine warming up, touches every balancer alike; each reports the
+/// median of its timed steps after the warm-up ones.</summary>
 internal static class BalancerBench
 {
     public static IReadOnlyList<BalancerFigures> Run(Device device, StepBenchConfig model, IReadOnlyList<string> balancers, int warmup, int steps,
         Action<string> progress)
     {
         var order = balancers.Contains("equal") ? balancers.Where(b => b != "equal").Prepend("equal").ToList() : ["equal", .. balancers];
-        // The first steps of a process pay for JIT compilation of the whole engine (and cuDNN's algorithm choices);
-        // a throw-away run keeps that out of the first balancer's figures.
-        using (var engine = new BalancerStepBench("equal", device, model))
-            for (int i = 0; i < warmup + 2; i++) engine.Step();
-        var figures = new List<BalancerFigures>();
-        double equalMs = 0;
-        foreach (var name in order)
+        var benches = new List<BalancerStepBench>();
+        try
         {
-            progress(name);
-            using var bench = new BalancerStepBench(name, device, model);
-            for (int i = 0; i < warmup; i++) bench.Step();
-            var times = new double[steps];
-            for (int i = 0; i < steps; i++)
+            foreach (var name in order)
             {
-                long start = Stopwatch.GetTimestamp();
-                bench.Step();
-                times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                progress($"setting up {name}");
+                benches.Add(new BalancerStepBench(name, device, model));
             }
-            Array.Sort(times);
-            double median = steps % 2 == 1 ? times[steps / 2] : (times[steps / 2 - 1] + times[steps / 2]) / 2;
-            if (name == "equal") equalMs = median;
-            figures.Add(new BalancerFigures(name, median, median / equalMs, bench.StepPeakBytes() / (1024.0 * 1024.0), bench.ParameterCount));
+            var times = order.Select(_ => new double[steps]).ToArray();
+            for (int s = -warmup; s < steps; s++)
+            {
+                if (s == 0) progress($"timing {steps} steps of each");
+                for (int b = 0; b < benches.Count; b++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    benches[b].Step();
+                    if (s >= 0) times[b][s] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+            }
+            var medians = times.Select(Median).ToArray();
+            return order.Select((name, b) => new BalancerFigures(name, medians[b], medians[b] / medians[0],
+                benches[b].StepPeakBytes() / (1024.0 * 1024.0), benches[b].ParameterCount)).ToList();
         }
-        return figures;
+        finally
+        {
+            foreach (var bench in benches) bench.Dispose();
+        }
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     public static void Print(IAnsiConsole console, string title, IReadOnlyList<BalancerFigures> figures)
@@ -58,6 +70,7 @@ internal static class BalancerBench
             model = new { encoder = model.Encoder, head = model.Head, height = model.Height, width = model.Width, batch = model.Batch },
             warmup_steps = warmup,
             timed_steps = steps,
+            interleaved = true,
             balancers = figures.Select(f => new
             {
                 name = f.Balancer,

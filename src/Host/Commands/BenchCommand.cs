@@ -72,7 +72,7 @@ public static class BenchCommand
             output.WriteLine($"wrote {export.FullName}: {config.Encoder} with {config.Head} heads, one batch of {config.Batch}×{config.Height}×{config.Width} and its predictions");
             return ExitCodes.Success;
         }
-        var figures = BalancerBench.Run(device, config, names, warmup, steps, name => error.WriteLine($"bench: {name} on {device}"));
+        var figures = BalancerBench.Run(device, config, names, warmup, steps, message => error.WriteLine($"bench on {device}: {message}"));
         BalancerBench.Print(console, $"one training step on {DeviceChoice.Describe(device)}: {config.Encoder}, {config.Head} heads, {config.Batch}×{config.Height}×{config.Width}", figures);
         if (json is not null)
             AtomicText.Write(json.FullName, BalancerBench.Json(device.ToString(), DeviceChoice.Describe(device), config, warmup, steps, figures));
