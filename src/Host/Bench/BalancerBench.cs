@@ -62,11 +62,12 @@ internal static class BalancerBench
         console.Write(table);
     }
 
-    public static string Json(string device, string deviceName, StepBenchConfig model, int warmup, int steps, IReadOnlyList<BalancerFigures> figures) =>
+    public static string Json(Device device, StepBenchConfig model, int warmup, int steps, IReadOnlyList<BalancerFigures> figures) =>
         JsonSerializer.Serialize(new
         {
-            device,
-            device_name = deviceName,
+            device = device.ToString(),
+            device_name = DeviceChoice.Describe(device),
+            versions = DeviceChoice.Versions(device),
             model = new { encoder = model.Encoder, head = model.Head, height = model.Height, width = model.Width, batch = model.Batch },
             warmup_steps = warmup,
             timed_steps = steps,

@@ -33,6 +33,12 @@ internal static class DeviceChoice
     /// <summary>"auto": the first GPU when CUDA is usable, else the CPU (<paramref name="whyNot"/> says why no GPU).</summary>
     public static Device Auto(out string whyNot) => TryOpen("cuda", out var device, out whyNot) ? device : Device.Cpu;
 
+    /// <summary>The CUDA driver, cuBLAS and cuDNN versions of a GPU device, for benchmark records; null on the CPU.</summary>
+    public static object? Versions(Device device) =>
+        Backends.For(device) is CudaBackend { Gpu: { } gpu } && gpu.Versions is var (driver, cublas, cudnn)
+            ? new { cuda_driver = driver, cublas, cudnn }
+            : null;
+
     /// <summary>The GPU's name and driver for reports, or the CPU's core count.</summary>
     public static string Describe(Device device) =>
         Backends.For(device) is CudaBackend { Gpu: { } gpu } ? $"{gpu.Name} (compute {gpu.ComputeCapability.Major}.{gpu.ComputeCapability.Minor})"

@@ -75,7 +75,7 @@ public static class BenchCommand
         var figures = BalancerBench.Run(device, config, names, warmup, steps, message => error.WriteLine($"bench on {device}: {message}"));
         BalancerBench.Print(console, $"one training step on {DeviceChoice.Describe(device)}: {config.Encoder}, {config.Head} heads, {config.Batch}×{config.Height}×{config.Width}", figures);
         if (json is not null)
-            AtomicText.Write(json.FullName, BalancerBench.Json(device.ToString(), DeviceChoice.Describe(device), config, warmup, steps, figures));
+            AtomicText.Write(json.FullName, BalancerBench.Json(device, config, warmup, steps, figures));
         return ExitCodes.Success;
     }
 }

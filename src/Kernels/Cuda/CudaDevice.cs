@@ -39,6 +39,18 @@ public sealed unsafe class CudaDevice : IDeviceMemory, IDisposable
 
     public int Multiprocessors { get; private set; }
 
+    /// <summary>The driver's, cuBLAS's and cuDNN's versions as they report them (e.g. driver 13000 = CUDA 13.0), for
+    /// benchmark records.</summary>
+    public (int Driver, int Cublas, long Cudnn) Versions
+    {
+        get
+        {
+            Driver.Check(Native.Driver.cuDriverGetVersion(out int driver), "cuDriverGetVersion");
+            Native.Cublas.Check(Native.Cublas.cublasGetVersion(Cublas, out int cublas), "cublasGetVersion");
+            return (driver, cublas, (long)Native.Cudnn.cudnnGetVersion());
+        }
+    }
+
     /// <summary>The memory's peak bandwidth in bytes/s: 2 transfers per clock (DDR) × memory clock × bus width.</summary>
     public double PeakBandwidth
     {

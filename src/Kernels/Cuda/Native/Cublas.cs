@@ -20,6 +20,7 @@ internal static unsafe partial class Cublas
     [LibraryImport(Library, EntryPoint = "cublasSetWorkspace_v2")] public static partial int cublasSetWorkspace(nint handle, ulong workspace, nuint bytes);
     [LibraryImport(Library)] public static partial int cublasSetMathMode(nint handle, int mode);
     [LibraryImport(Library)] public static partial nint cublasGetStatusString(int status);
+    [LibraryImport(Library, EntryPoint = "cublasGetVersion_v2")] public static partial int cublasGetVersion(nint handle, out int version);
 
     [LibraryImport(Library)]
     public static partial int cublasSgemmStridedBatched(nint handle, int transA, int transB, int m, int n, int k,
