@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using NativeMtl.Kernels;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Benchmarks;
 

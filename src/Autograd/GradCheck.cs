@@ -1,3 +1,5 @@
+using NativeMtl.Raw;
+
 namespace NativeMtl;
 
 /// <summary>How far an analytic gradient is from central finite differences, for one input.</summary>

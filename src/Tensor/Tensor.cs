@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using NativeMtl.Kernels;
+using NativeMtl.Raw;
 
 namespace NativeMtl;
 

@@ -1,3 +1,5 @@
+using NativeMtl.Raw;
+
 namespace NativeMtl;
 
 public static partial class F

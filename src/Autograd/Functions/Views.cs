@@ -1,3 +1,5 @@
+using NativeMtl.Raw;
+
 namespace NativeMtl;
 
 /// <summary>Shape functions. Most return views that share memory with their input.</summary>

@@ -1,5 +1,6 @@
 using NativeMtl.Kernels;
 using NativeMtl.Models;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Balancers;
 

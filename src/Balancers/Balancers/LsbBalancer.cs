@@ -1,4 +1,5 @@
 using NativeMtl.Kernels;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Balancers;
 

@@ -1,3 +1,5 @@
+using NativeMtl.Raw;
+
 namespace NativeMtl.Balancers;
 
 /// <summary>Random loss weighting (Lin et al. 2021, as LibMTL): each step the weights are softmax of standard

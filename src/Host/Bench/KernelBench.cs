@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NativeMtl.Kernels;
 using NativeMtl.Kernels.Cuda;
+using NativeMtl.Raw;
 using Spectre.Console;
 
 namespace NativeMtl.Host.Bench;

@@ -1,4 +1,5 @@
 using NativeMtl.Kernels;
+using NativeMtl.Raw;
 using Spectre.Console;
 
 namespace NativeMtl.Host.Check;

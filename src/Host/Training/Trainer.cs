@@ -4,6 +4,7 @@ using NativeMtl.Balancers;
 using NativeMtl.Data;
 using NativeMtl.Host.Config;
 using NativeMtl.Models;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Host.Training;
 

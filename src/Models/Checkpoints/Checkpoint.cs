@@ -1,3 +1,5 @@
+using NativeMtl.Raw;
+
 namespace NativeMtl.Models;
 
 /// <summary>What a checkpoint held besides the tensors that were loaded: its metadata, and the names that did

@@ -1,3 +1,5 @@
+using NativeMtl.Raw;
+
 namespace NativeMtl.Models;
 
 /// <summary>What every model constructor needs besides its options: the stream its initial values are

@@ -1,4 +1,4 @@
-namespace NativeMtl;
+namespace NativeMtl.Raw;
 
 public static partial class Ops
 {

@@ -1,6 +1,6 @@
 using NativeMtl.Kernels;
 
-namespace NativeMtl;
+namespace NativeMtl.Raw;
 
 public static partial class Ops
 {

@@ -1,6 +1,6 @@
 using NativeMtl.Kernels;
 
-namespace NativeMtl;
+namespace NativeMtl.Raw;
 
 /// <summary>
 /// The raw ops: shape rules, allocation and dispatch to the tensor's backend, with no autograd. Each result

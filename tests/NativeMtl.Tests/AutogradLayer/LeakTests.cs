@@ -1,4 +1,5 @@
 using NativeMtl.Kernels;
+using NativeMtl.Raw;
 using NativeMtl.Tests.TensorLayer;
 
 namespace NativeMtl.Tests.AutogradLayer;

@@ -2,6 +2,7 @@ using NativeMtl.Balancers;
 using NativeMtl.Data;
 using NativeMtl.Kernels;
 using NativeMtl.Models;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Tests.Balancers;
 

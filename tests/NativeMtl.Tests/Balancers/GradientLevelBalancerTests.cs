@@ -1,5 +1,6 @@
 using NativeMtl.Balancers;
 using NativeMtl.Models;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Tests.Balancers;
 

@@ -1,6 +1,7 @@
 using NativeMtl.Balancers;
 using NativeMtl.Kernels;
 using NativeMtl.Models;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Tests.Balancers;
 

@@ -1,5 +1,6 @@
 using NativeMtl.Kernels;
 using NativeMtl.Kernels.Cuda;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Tests.Cuda;
 

@@ -1,6 +1,7 @@
 using System.Numerics;
 using NativeMtl.Kernels;
 using NativeMtl.Kernels.Cpu;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Tests.Kernels;
 

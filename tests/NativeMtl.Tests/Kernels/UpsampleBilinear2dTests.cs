@@ -1,4 +1,5 @@
 using NativeMtl.Kernels;
+using NativeMtl.Raw;
 using static NativeMtl.Tests.Kernels.NnTestData;
 
 namespace NativeMtl.Tests.Kernels;

@@ -1,4 +1,5 @@
 using NativeMtl.Models;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Tests.Models;
 

@@ -1,3 +1,5 @@
+using NativeMtl.Raw;
+
 namespace NativeMtl.Tests.TensorLayer;
 
 // Counters are process-wide, so tests that read them never run in parallel with each other.

@@ -1,3 +1,5 @@
+using NativeMtl.Raw;
+
 namespace NativeMtl.Tests.TensorLayer;
 
 public class ViewTests
