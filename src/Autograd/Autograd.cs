@@ -12,15 +12,24 @@ namespace NativeMtl;
 /// </summary>
 public static class Autograd
 {
-    /// <summary>Records a node for <paramref name="output"/> when recording is on and an input needs gradients.
-    /// The backward rule gets the output gradient and which inputs need one, and returns a gradient of each
-    /// input's shape (or null).</summary>
-    internal static Tensor Record(string name, Tensor output, Tensor[] inputs, Func<Tensor, bool[], Tensor?[]> backward)
+    /// <summary>
+    /// Records a node for <paramref name="output"/> when recording is on and an input needs gradients. The node
+    /// keeps a handle on each tensor of <paramref name="saved"/> (null entries save nothing) until its rule has run,
+    /// so the caller may dispose its own handles at once; save only what the rule reads for the inputs that need a
+    /// gradient (<see cref="NeedsGradient"/> tells which). The rule gets the output gradient, the saved tensors and
+    /// which inputs need one, and returns a gradient of each input's shape (or null).
+    /// </summary>
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor?[] saved, BackwardRule backward)
     {
         if (!GradMode.IsEnabled || !inputs.Any(i => i.RequiresGrad)) return output;
-        output.GradFn = new Node(name, inputs.Select(EdgeTo).ToArray(), inputs.Select(i => i.Shape).ToArray(), backward);
+        var held = saved.Select(t => t?.SaveForBackward(name)).ToArray();
+        output.GradFn = new Node(name, inputs.Select(EdgeTo).ToArray(), inputs.Select(i => i.Shape).ToArray(), held, backward);
         return output;
     }
+
+    /// <summary>Whether a function recorded now will need a gradient for <paramref name="input"/>: what decides
+    /// which tensors its rule must save.</summary>
+    public static bool NeedsGradient(Tensor input) => GradMode.IsEnabled && input.RequiresGrad;
 
     private static Edge EdgeTo(Tensor t) =>
         t.GradFn is Node node ? new Edge(node, null) : t.RequiresGrad ? new Edge(null, t) : default;
@@ -30,14 +39,14 @@ public static class Autograd
         Backward([root], [gradient], retainGraph);
 
     /// <summary>One backward pass from several roots at once (each with its gradient, or none for a scalar):
-    /// shared parts of the graph are walked once with the gradients summed.</summary>
+    /// shared parts of the graph are walked once with the gradients summed. Each leaf's gradient is added to its
+    /// <see cref="Tensor.Grad"/> as soon as it is complete, so no second set of gradients builds up.</summary>
     public static void Backward(Tensor[] roots, Tensor?[] gradients, bool retainGraph = false)
     {
         if (roots.Length != gradients.Length) throw new ArgumentException($"Backward: {roots.Length} roots but {gradients.Length} gradients");
         foreach (var root in roots)
             if (!root.RequiresGrad) throw new InvalidOperationException($"Backward: tensor {root.Shape} does not require gradients");
-        var (_, leaves) = Run(roots, gradients, requested: null, retainGraph);
-        foreach (var (leaf, grad) in leaves)
+        Run(roots, gradients, requested: null, retainGraph, (leaf, grad) =>
         {
             if (leaf.Grad is null) leaf.Grad = Exclusive(grad);
             else
@@ -45,7 +54,32 @@ public static class Autograd
                 Ops.AddInto(leaf.Grad, grad);
                 grad.Dispose();
             }
-        }
+        });
+    }
+
+    /// <summary>One backward pass that adds each given leaf's gradient into its destination (a tensor of the
+    /// leaf's shape: a row of a K×P matrix, say) as it arrives, and walks only the part of the graph that leads
+    /// to those leaves. Leaves' own <see cref="Tensor.Grad"/> are left alone.</summary>
+    public static void BackwardInto(Tensor[] roots, Tensor?[] gradients, IReadOnlyDictionary<Tensor, Tensor> destinations, bool retainGraph = false)
+    {
+        foreach (var (leaf, destination) in destinations)
+            if (destination.Shape != leaf.Shape) throw new ShapeException("BackwardInto", $"destination {destination.Shape} differs from leaf {leaf.Name ?? ""}{leaf.Shape}");
+        Backward(roots, gradients, [.. destinations.Keys], (leaf, grad) =>
+        {
+            using (grad) Ops.AddInto(destinations[leaf], grad);
+        }, retainGraph);
+    }
+
+    /// <summary>One backward pass over the part of the graph that leads to <paramref name="leaves"/>, handing each
+    /// gradient that reaches one of them to <paramref name="receive"/> the moment it arrives (a leaf reached along
+    /// several paths receives several, which add up to its gradient). The receiver owns each tensor it gets and
+    /// disposes it; nothing is held back until the pass ends.</summary>
+    public static void Backward(Tensor[] roots, Tensor?[] gradients, Tensor[] leaves, Action<Tensor, Tensor> receive, bool retainGraph = false)
+    {
+        if (roots.Length != gradients.Length) throw new ArgumentException($"Backward: {roots.Length} roots but {gradients.Length} gradients");
+        foreach (var leaf in leaves)
+            if (!leaf.IsLeaf || !leaf.RequiresGrad) throw new InvalidOperationException($"Backward: {leaf.Name ?? ""}{leaf.Shape} is not a leaf that requires gradients");
+        foreach (var g in Run(roots, gradients, leaves, retainGraph, receive).Values) g.Dispose();
     }
 
     /// <summary>Gradients of Σ outputs (each weighted by its gradOutput; scalars need none) with respect to
@@ -61,7 +95,8 @@ public static class Autograd
             throw new ArgumentException($"Grad: {outputs.Length} outputs but {gradOutputs.Length} output gradients");
         foreach (var input in inputs)
             if (!input.RequiresGrad) throw new InvalidOperationException($"Grad: input {input.Name ?? ""}{input.Shape} does not require gradients");
-        var (captured, leaves) = Run(outputs, gradOutputs ?? new Tensor?[outputs.Length], inputs, retainGraph);
+        var leaves = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        var captured = Run(outputs, gradOutputs ?? new Tensor?[outputs.Length], inputs, retainGraph, (leaf, grad) => Accumulate(leaves, leaf, grad));
         var result = inputs.Select(input =>
         {
             bool found = input.GradFn is Node node ? captured.Remove(node, out var g) : leaves.Remove(input, out g);
@@ -100,8 +135,8 @@ public static class Autograd
     /// intermediates are captured. The engine owns every gradient it holds (outside all scopes) and
     /// disposes it once passed on; each rule runs in a scope of its own, so its temporaries go at once.
     /// </summary>
-    private static (Dictionary<Node, Tensor> Captured, Dictionary<Tensor, Tensor> Leaves) Run(
-        Tensor[] outputs, Tensor?[] gradOutputs, Tensor[]? requested, bool retainGraph)
+    private static Dictionary<Node, Tensor> Run(
+        Tensor[] outputs, Tensor?[] gradOutputs, Tensor[]? requested, bool retainGraph, Action<Tensor, Tensor> leafGradient)
     {
         var requestedNodes = requested?.Select(t => t.GradFn).OfType<Node>().ToHashSet() ?? [];
         var requestedLeaves = new HashSet<Tensor>(requested?.Where(t => t.IsLeaf) ?? [], ReferenceEqualityComparer.Instance);
@@ -116,14 +151,13 @@ public static class Autograd
 
         var pending = new Dictionary<Node, Tensor>();
         var captured = new Dictionary<Node, Tensor>();
-        var leaves = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
         using (GradMode.NoGrad())
         {
             for (int i = 0; i < outputs.Length; i++)
             {
                 var seed = Seed(outputs[i], gradOutputs[i]);
                 if (roots[i] is { } root) Accumulate(pending, root, seed);
-                else if (outputs[i].RequiresGrad && WantsLeaf(outputs[i])) Accumulate(leaves, outputs[i], seed);
+                else if (outputs[i].RequiresGrad && WantsLeaf(outputs[i])) leafGradient(outputs[i], seed);
                 else seed.Dispose();
             }
 
@@ -132,8 +166,9 @@ public static class Autograd
             {
                 var node = ready.Dequeue();
                 pending.Remove(node, out var gradOutput);
+                // A second handle, not a copy: the rule below only reads the gradient.
                 if (gradOutput is not null && requestedNodes.Contains(node))
-                    captured[node] = Ops.Clone(gradOutput).DetachFromScope();
+                    captured[node] = Ops.Alias(gradOutput).DetachFromScope();
                 if (!execute.Contains(node))
                 {
                     gradOutput?.Dispose();
@@ -149,13 +184,13 @@ public static class Autograd
                         if (g is not null) Accumulate(pending, child, g);
                         if (--dependencies[child] == 0) ready.Enqueue(child);
                     }
-                    else if (leaf is not null && g is not null && WantsLeaf(leaf)) Accumulate(leaves, leaf, g);
+                    else if (leaf is not null && g is not null && WantsLeaf(leaf)) leafGradient(leaf, g);
                     else g?.Dispose();
                 }
             }
             foreach (var g in pending.Values) g.Dispose();
         }
-        return (captured, leaves);
+        return captured;
     }
 
     private static Tensor?[] RunRule(Node node, Tensor gradOutput, bool retainGraph)
@@ -177,7 +212,7 @@ public static class Autograd
             }
         }
         gradOutput.Dispose();
-        if (!retainGraph) node.Release();
+        if (!retainGraph) node.ReleaseSaved();
         return grads;
     }
 

@@ -8,20 +8,28 @@ internal readonly record struct Edge(Node? Node, Tensor? Leaf)
 }
 
 /// <summary>
-/// The record of one differentiable op: its backward rule (a closure over the tensors the forward saved)
-/// and an edge per input. A node belongs to exactly one output tensor, so the gradient arriving at a node
-/// is the gradient with respect to that tensor.
+/// The record of one differentiable op: its backward rule, the tensors it saved for that rule, and an edge per
+/// input. A node belongs to exactly one output tensor, so the gradient arriving at a node is the gradient with
+/// respect to that tensor.
+/// <para>Lifetime, as PyTorch's graph has it: a node is referenced by its output tensor and by every later node
+/// with an edge to it. When the last reference goes, its saved tensors are released and it lets go of the nodes
+/// before it. So an intermediate whose handle is disposed keeps only what later rules read, a graph nobody can
+/// reach any more frees itself at once, and a backward pass releases each node's saved tensors as it passes.</para>
 /// </summary>
 internal sealed class Node : IGradFn
 {
-    private Func<Tensor, bool[], Tensor?[]>? _backward;
+    private BackwardRule? _backward;
+    private Tensor?[] _saved;
+    private int _references = 1;
 
-    public Node(string name, Edge[] next, Shape[] inputShapes, Func<Tensor, bool[], Tensor?[]> backward)
+    public Node(string name, Edge[] next, Shape[] inputShapes, Tensor?[] saved, BackwardRule backward)
     {
         Name = name;
         Next = next;
         InputShapes = inputShapes;
+        _saved = saved;
         _backward = backward;
+        foreach (var edge in next) edge.Node?.AddReference();
     }
 
     public string Name { get; }
@@ -37,11 +45,42 @@ internal sealed class Node : IGradFn
     {
         var rule = _backward ?? throw new InvalidOperationException(
             $"backward through {Name} a second time: its saved tensors were released; pass retainGraph: true to the first pass");
-        return rule(gradOutput, Next.Select(e => !e.IsNone).ToArray());
+        return rule(gradOutput, _saved, Next.Select(e => !e.IsNone).ToArray());
     }
 
-    /// <summary>Drops the saved tensors so their memory can go once their scope ends.</summary>
-    public void Release() => _backward = null;
+    /// <summary>Disposes the saved tensors: their memory goes unless another handle still holds it.</summary>
+    public void ReleaseSaved()
+    {
+        _backward = null;
+        foreach (var t in _saved) t?.Dispose();
+        _saved = [];
+    }
+
+    public void OutputReleased() => Unreference(this);
+
+    private void AddReference() => Interlocked.Increment(ref _references);
+
+    /// <summary>Drops one reference; a node left with none releases what it saved and drops its own references to
+    /// the nodes before it (iteratively, so a long chain cannot overflow the stack).</summary>
+    private static void Unreference(Node first)
+    {
+        var pending = new Stack<Node>();
+        pending.Push(first);
+        while (pending.Count > 0)
+        {
+            var node = pending.Pop();
+            if (Interlocked.Decrement(ref node._references) != 0) continue;
+            node.ReleaseSaved();
+            foreach (var edge in node.Next)
+                if (edge.Node is { } before) pending.Push(before);
+        }
+    }
 
     public override string ToString() => Name;
 }
+
+/// <summary>A differentiable function's backward rule: the gradient of its output, the tensors it saved (in the
+/// order it gave them, null where it saved nothing) and which inputs need a gradient, to a gradient per input
+/// (null where none is needed). A rule reads tensor data only through <paramref name="saved"/>: the inputs' own
+/// handles may be gone by the time it runs.</summary>
+public delegate Tensor?[] BackwardRule(Tensor gradOutput, IReadOnlyList<Tensor?> saved, bool[] needsGradient);

@@ -54,6 +54,7 @@ public sealed class DenseBatch : IDisposable
     private static Tensor Upload<T>(ReadOnlySpan<T> data, Shape shape, Device device) where T : unmanaged
     {
         var tensor = Tensors.Empty(shape, DTypeExtensions.Of<T>(), device);
+        tensor.MemoryRole = MemoryRole.Data;
         tensor.Backend.CopyFromHost(MemoryMarshal.AsBytes(data), tensor.Ref.Buffer, 0);
         return tensor;
     }

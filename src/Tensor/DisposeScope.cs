@@ -21,6 +21,34 @@ public sealed class DisposeScope : IDisposable
 
     public static DisposeScope Enter() => _current = new DisposeScope(_current);
 
+    /// <summary>
+    /// Runs <paramref name="body"/> in a scope of its own and hands its result to the caller's scope: every other
+    /// tensor the body made is disposed when it returns. Graph nodes keep what their backward rules saved, so a
+    /// composite function or a layer written this way leaves behind only what backward needs.
+    /// </summary>
+    public static Tensor Run(Func<Tensor> body)
+    {
+        using var scope = Enter();
+        var result = body();
+        if (result.Scope == scope) result.MoveToOuterScope();
+        return result;
+    }
+
+    /// <summary>Applies <paramref name="steps"/> in turn, disposing each intermediate result as soon as the next step
+    /// has consumed it (graph nodes keep what they saved), so a chain of layers holds one transient at a time. Each
+    /// step returns a new handle or its own input; <paramref name="x"/> itself is never disposed.</summary>
+    public static Tensor Chain(Tensor x, params Func<Tensor, Tensor>[] steps)
+    {
+        var current = x;
+        foreach (var step in steps)
+        {
+            var next = step(current);
+            if (!ReferenceEquals(current, x) && !ReferenceEquals(next, current)) current.Dispose();
+            current = next;
+        }
+        return current;
+    }
+
     /// <summary>Tensors currently owned by this scope.</summary>
     public int Count => _tensors.Count(t => t.Scope == this);
 

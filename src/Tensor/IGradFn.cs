@@ -5,4 +5,8 @@ namespace NativeMtl;
 public interface IGradFn
 {
     string Name { get; }
+
+    /// <summary>Called once when the tensor this node produced is disposed: the node, and what it saved, may go as
+    /// soon as no later node in the graph needs it.</summary>
+    void OutputReleased();
 }

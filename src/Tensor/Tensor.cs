@@ -16,6 +16,7 @@ public sealed class Tensor : IDisposable
     private readonly long[] _strides;
     private Tensor? _grad;
     private bool _requiresGrad;
+    private bool _heldByNode;
 
     internal Tensor(Storage storage, Shape shape, long[] strides, long offset, DType dtype)
     {
@@ -66,6 +67,28 @@ public sealed class Tensor : IDisposable
 
     /// <summary>True when no other handle shares this tensor's storage, so writing in place affects only it.</summary>
     public bool HasExclusiveStorage => !IsDisposed && _storage.IsExclusive;
+
+    /// <summary>What this tensor's storage is for, as the memory counters report it (shared by all its views).</summary>
+    public MemoryRole MemoryRole
+    {
+        get => _storage.Role;
+        set
+        {
+            ThrowIfDisposed();
+            _storage.Role = value;
+        }
+    }
+
+    /// <summary>A handle for a graph node of kind <paramref name="op"/> to keep until its backward rule has run: it
+    /// belongs to no disposal scope, keeps the storage alive after every other handle is gone, and counts the
+    /// storage as saved for backward until it is disposed.</summary>
+    public Tensor SaveForBackward(string op)
+    {
+        var saved = View(Shape, (long[])_strides.Clone(), Offset).DetachFromScope();
+        saved._heldByNode = true;
+        _storage.HeldByNode(op);
+        return saved;
+    }
 
     // ---- autograd links (maintained by the autograd layer) ----
 
@@ -127,7 +150,10 @@ public sealed class Tensor : IDisposable
         Scope = null;
         _grad?.Dispose();
         _grad = null;
+        // The node that made this tensor no longer has it to pass on; the node goes when nothing downstream needs it.
+        GradFn?.OutputReleased();
         GradFn = null;
+        if (_heldByNode) _storage.LetGoByNode();
         _storage.Release();
         MemoryCounters.TensorDisposed();
     }

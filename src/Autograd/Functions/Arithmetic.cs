@@ -5,73 +5,89 @@ namespace NativeMtl;
 
 /// <summary>
 /// Differentiable functions: each computes its forward pass with the raw <see cref="Ops"/> and records its
-/// backward rule right beside it. Binary functions broadcast like NumPy; their gradients are summed back
-/// to each input's shape.
+/// backward rule right beside it, saving only the tensors that rule reads. Binary functions broadcast like
+/// NumPy; their gradients are summed back to each input's shape.
 /// </summary>
 public static partial class F
 {
-    public static Tensor Add(Tensor a, Tensor b) =>
-        Autograd.Record("Add", Ops.Add(a, b), [a, b], (gy, need) =>
+    public static Tensor Add(Tensor a, Tensor b)
+    {
+        Shape aShape = a.Shape, bShape = b.Shape;
+        return Autograd.Record("Add", Ops.Add(a, b), [a, b], [], (gy, _, need) =>
         [
-            need[0] ? Ops.SumToShape(gy, a.Shape) : null,
-            need[1] ? Ops.SumToShape(gy, b.Shape) : null,
+            need[0] ? Ops.SumToShape(gy, aShape) : null,
+            need[1] ? Ops.SumToShape(gy, bShape) : null,
         ]);
+    }
 
-    public static Tensor Sub(Tensor a, Tensor b) =>
-        Autograd.Record("Sub", Ops.Sub(a, b), [a, b], (gy, need) =>
+    public static Tensor Sub(Tensor a, Tensor b)
+    {
+        Shape aShape = a.Shape, bShape = b.Shape;
+        return Autograd.Record("Sub", Ops.Sub(a, b), [a, b], [], (gy, _, need) =>
         [
-            need[0] ? Ops.SumToShape(gy, a.Shape) : null,
-            need[1] ? Ops.SumToShape(Ops.Unary(UnaryOp.Neg, gy), b.Shape) : null,
+            need[0] ? Ops.SumToShape(gy, aShape) : null,
+            need[1] ? Ops.SumToShape(Ops.Unary(UnaryOp.Neg, gy), bShape) : null,
         ]);
+    }
 
-    public static Tensor Mul(Tensor a, Tensor b) =>
-        Autograd.Record("Mul", Ops.Mul(a, b), [a, b], (gy, need) =>
-        [
-            need[0] ? Ops.SumToShape(Ops.Mul(gy, b), a.Shape) : null,
-            need[1] ? Ops.SumToShape(Ops.Mul(gy, a), b.Shape) : null,
-        ]);
+    /// <summary>a·b; saves b only if a needs a gradient, and a only if b does.</summary>
+    public static Tensor Mul(Tensor a, Tensor b)
+    {
+        Shape aShape = a.Shape, bShape = b.Shape;
+        return Autograd.Record("Mul", Ops.Mul(a, b), [a, b], [Autograd.NeedsGradient(b) ? a : null, Autograd.NeedsGradient(a) ? b : null],
+            (gy, s, need) =>
+            [
+                need[0] ? Ops.SumToShape(Ops.Mul(gy, s[1]!), aShape) : null,
+                need[1] ? Ops.SumToShape(Ops.Mul(gy, s[0]!), bShape) : null,
+            ]);
+    }
 
     public static Tensor Div(Tensor a, Tensor b)
     {
+        Shape aShape = a.Shape, bShape = b.Shape;
         var y = Ops.Div(a, b);
-        return Autograd.Record("Div", y, [a, b], (gy, need) =>
+        return Autograd.Record("Div", y, [a, b], [b, Autograd.NeedsGradient(b) ? y : null], (gy, s, need) =>
         [
-            need[0] ? Ops.SumToShape(Ops.Div(gy, b), a.Shape) : null,
+            need[0] ? Ops.SumToShape(Ops.Div(gy, s[0]!), aShape) : null,
             // d(a/b)/db = −(a/b)/b
-            need[1] ? Ops.SumToShape(Ops.Unary(UnaryOp.Neg, Ops.Div(Ops.Mul(gy, y), b)), b.Shape) : null,
+            need[1] ? Ops.SumToShape(Ops.Unary(UnaryOp.Neg, Ops.Div(Ops.Mul(gy, s[1]!), s[0]!)), bShape) : null,
         ]);
     }
 
     /// <summary>a^b elementwise; the gradient for b needs a &gt; 0.</summary>
     public static Tensor Pow(Tensor a, Tensor b)
     {
+        Shape aShape = a.Shape, bShape = b.Shape;
         var y = Ops.Binary(BinaryOp.Pow, a, b);
-        return Autograd.Record("Pow", y, [a, b], (gy, need) =>
+        return Autograd.Record("Pow", y, [a, b], [a, b, Autograd.NeedsGradient(b) ? y : null], (gy, s, need) =>
         [
-            need[0] ? Ops.SumToShape(Ops.Mul(gy, Ops.Mul(b, Ops.Binary(BinaryOp.Pow, a, Ops.MulAdd(b, 1, -1)))), a.Shape) : null,
-            need[1] ? Ops.SumToShape(Ops.Mul(gy, Ops.Mul(y, Ops.Unary(UnaryOp.Log, a))), b.Shape) : null,
+            need[0] ? Ops.SumToShape(Ops.Mul(gy, Ops.Mul(s[1]!, Ops.Binary(BinaryOp.Pow, s[0]!, Ops.MulAdd(s[1]!, 1, -1)))), aShape) : null,
+            need[1] ? Ops.SumToShape(Ops.Mul(gy, Ops.Mul(s[2]!, Ops.Unary(UnaryOp.Log, s[0]!))), bShape) : null,
         ]);
     }
 
     public static Tensor Neg(Tensor x) =>
-        Autograd.Record("Neg", Ops.Unary(UnaryOp.Neg, x), [x], (gy, _) => [Ops.Unary(UnaryOp.Neg, gy)]);
+        Autograd.Record("Neg", Ops.Unary(UnaryOp.Neg, x), [x], [], (gy, _, _) => [Ops.Unary(UnaryOp.Neg, gy)]);
 
     /// <summary>x·scale + shift with host scalars.</summary>
     public static Tensor MulAdd(Tensor x, double scale, double shift = 0) =>
-        Autograd.Record("MulAdd", Ops.MulAdd(x, scale, shift), [x], (gy, _) => [Ops.MulAdd(gy, scale)]);
+        Autograd.Record("MulAdd", Ops.MulAdd(x, scale, shift), [x], [], (gy, _, _) => [Ops.MulAdd(gy, scale)]);
 
     public static Tensor Square(Tensor x) =>
-        Autograd.Record("Square", Ops.Unary(UnaryOp.Square, x), [x], (gy, _) => [Ops.Mul(gy, Ops.MulAdd(x, 2))]);
+        Autograd.Record("Square", Ops.Unary(UnaryOp.Square, x), [x], [x], (gy, s, _) => [Ops.Mul(gy, Ops.MulAdd(s[0]!, 2))]);
 
     /// <summary>condition ≠ 0 ? a : b; no gradient flows to the condition.</summary>
-    public static Tensor Where(Tensor condition, Tensor a, Tensor b) =>
-        Autograd.Record("Where", Ops.Where(condition, a, b), [a, b], (gy, need) =>
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b)
+    {
+        Shape aShape = a.Shape, bShape = b.Shape;
+        return Autograd.Record("Where", Ops.Where(condition, a, b), [a, b], [condition], (gy, s, need) =>
         {
             using var zero = Tensors.Zeros(Shape.Scalar, gy.DType, gy.Device).DetachFromScope();
             return
             [
-                need[0] ? Ops.SumToShape(Ops.Where(condition, gy, zero), a.Shape) : null,
-                need[1] ? Ops.SumToShape(Ops.Where(condition, zero, gy), b.Shape) : null,
+                need[0] ? Ops.SumToShape(Ops.Where(s[0]!, gy, zero), aShape) : null,
+                need[1] ? Ops.SumToShape(Ops.Where(s[0]!, zero, gy), bShape) : null,
             ];
         });
+    }
 }

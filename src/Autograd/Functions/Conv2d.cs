@@ -5,16 +5,18 @@ namespace NativeMtl;
 
 public static partial class F
 {
-    /// <summary>2-d convolution of NCHW x with weights [K, C/groups, R, S] and an optional bias [K].</summary>
+    /// <summary>2-d convolution of NCHW x with weights [K, C/groups, R, S] and an optional bias [K]. Saves its input
+    /// only when the weights need a gradient and the weights only when the input does; never its output.</summary>
     public static Tensor Conv2d(Tensor x, Tensor w, Tensor? bias = null, Conv2dGeometry? geometry = null)
     {
         var g = geometry ?? new Conv2dGeometry();
+        Shape xShape = x.Shape, wShape = w.Shape;
         var y = Ops.Conv2d(x, w, bias, g);
         Tensor[] inputs = bias is null ? [x, w] : [x, w, bias];
-        return Autograd.Record("Conv2d", y, inputs, (gy, need) =>
+        return Autograd.Record("Conv2d", y, inputs, [Autograd.NeedsGradient(w) ? x : null, Autograd.NeedsGradient(x) ? w : null], (gy, s, need) =>
         [
-            need[0] ? Ops.Conv2dBackwardData(gy, w, x.Shape, g) : null,
-            need[1] ? Ops.Conv2dBackwardFilter(x, gy, w.Shape, g) : null,
+            need[0] ? Ops.Conv2dBackwardData(gy, s[1]!, xShape, g) : null,
+            need[1] ? Ops.Conv2dBackwardFilter(s[0]!, gy, wShape, g) : null,
             .. bias is null ? Array.Empty<Tensor?>() : [need[2] ? Ops.Sum(gy, 0, 2, 3) : null],
         ]);
     }

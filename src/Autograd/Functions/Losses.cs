@@ -13,19 +13,21 @@ public static partial class F
     public static (Tensor Loss, Tensor Valid) NllLoss(Tensor logProbs, Tensor target, int ignoreIndex = DefaultIgnoreIndex)
     {
         var (loss, valid) = Ops.NllLoss(logProbs, target, ignoreIndex);
-        var recorded = Autograd.Record("NllLoss", loss, [logProbs], (gy, _) =>
-            [Ops.NllLossBackward(gy, target, ignoreIndex, logProbs.Shape)]);
+        var shape = logProbs.Shape;
+        var recorded = Autograd.Record("NllLoss", loss, [logProbs], [target], (gy, s, _) =>
+            [Ops.NllLossBackward(gy, s[0]!, ignoreIndex, shape)]);
         return (recorded, valid);
     }
 
     /// <summary>Mean cross-entropy of logits [N, C, *] against Int32 targets [N, *] over the positions whose
     /// target is not <paramref name="ignoreIndex"/>. When every position is ignored the loss is 0 (PyTorch gives
     /// NaN), so a batch without labels contributes nothing instead of poisoning the step.</summary>
-    public static Tensor CrossEntropy(Tensor logits, Tensor target, int ignoreIndex = DefaultIgnoreIndex)
-    {
-        var (loss, valid) = NllLoss(LogSoftmax(logits, 1), target, ignoreIndex);
-        return Div(Sum(loss), CountAtLeastOne(valid));
-    }
+    public static Tensor CrossEntropy(Tensor logits, Tensor target, int ignoreIndex = DefaultIgnoreIndex) =>
+        DisposeScope.Run(() =>
+        {
+            var (loss, valid) = NllLoss(LogSoftmax(logits, 1), target, ignoreIndex);
+            return Div(Sum(loss), CountAtLeastOne(valid));
+        });
 
     /// <summary>Σ mask·|pred − target| / Σ mask, the mask broadcast over pred (so a [N,1,H,W] mask counts each
     /// of pred's channels); 0 when the mask is empty. One fused kernel computes the loss and its gradient; the
@@ -33,17 +35,19 @@ public static partial class F
     public static Tensor MaskedL1(Tensor pred, Tensor target, Tensor mask)
     {
         var (loss, gradient) = Ops.MaskedL1(pred, target, mask);
-        return Autograd.Record("MaskedL1", loss, [pred], (gy, _) => [Ops.Mul(gradient, gy)]);
+        using (gradient)
+            return Autograd.Record("MaskedL1", loss, [pred], [gradient], (gy, s, _) => [Ops.Mul(s[0]!, gy)]);
     }
 
     /// <summary>Cosine of the angle between a and b along <paramref name="axis"/> (channels by default), with each
     /// norm clamped below at eps as torch.nn.functional.cosine_similarity does.</summary>
-    public static Tensor CosineSimilarity(Tensor a, Tensor b, int axis = 1, double eps = 1e-8)
-    {
-        var dot = Sum(Mul(a, b), [axis]);
-        var norms = Mul(Clamp(Norm(a, [axis]), eps), Clamp(Norm(b, [axis]), eps));
-        return Div(dot, norms);
-    }
+    public static Tensor CosineSimilarity(Tensor a, Tensor b, int axis = 1, double eps = 1e-8) =>
+        DisposeScope.Run(() =>
+        {
+            var dot = Sum(Mul(a, b), [axis]);
+            var norms = Mul(Clamp(Norm(a, [axis]), eps), Clamp(Norm(b, [axis]), eps));
+            return Div(dot, norms);
+        });
 
     /// <summary>max(Σ weights, 1) as a constant: the divisor of a masked mean.</summary>
     private static Tensor CountAtLeastOne(Tensor weights) =>

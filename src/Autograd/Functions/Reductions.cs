@@ -7,48 +7,53 @@ public static partial class F
 {
     /// <summary>Sum over <paramref name="axes"/> (all axes when none are given).</summary>
     public static Tensor Sum(Tensor x, int[]? axes = null, bool keepDims = false) =>
-        Reduce(ReduceOp.Sum, x, axes ?? [], keepDims, (gy, _) => Spread(gy, x));
+        Reduce(ReduceOp.Sum, x, axes ?? [], keepDims, savesInput: false, (gy, _, _) => gy);
 
-    public static Tensor Mean(Tensor x, int[]? axes = null, bool keepDims = false) =>
-        Reduce(ReduceOp.Mean, x, axes ?? [], keepDims, (gy, _) =>
-            Spread(Ops.MulAdd(gy, 1.0 / ReducedCount(x, axes ?? [])), x));
+    public static Tensor Mean(Tensor x, int[]? axes = null, bool keepDims = false)
+    {
+        double scale = 1.0 / ReducedCount(x, axes ?? []);
+        return Reduce(ReduceOp.Mean, x, axes ?? [], keepDims, savesInput: false, (gy, _, _) => Ops.MulAdd(gy, scale));
+    }
 
     /// <summary>Maximum over axes. Ties share the gradient evenly (PyTorch's amax rule).</summary>
-    public static Tensor Max(Tensor x, int[]? axes = null, bool keepDims = false) =>
-        Reduce(ReduceOp.Max, x, axes ?? [], keepDims, (gy, y) =>
+    public static Tensor Max(Tensor x, int[]? axes = null, bool keepDims = false)
+    {
+        var reduced = axes ?? [];
+        return Reduce(ReduceOp.Max, x, reduced, keepDims, savesInput: true, (gy, y, input) =>
         {
-            var hit = Ops.Binary(BinaryOp.Equal, x, Spread(y, x));
-            var ties = Ops.Reduce(ReduceOp.Sum, hit, axes ?? [], keepDims: true);
-            return Ops.Mul(hit, Spread(Ops.Div(gy, ties), x));
+            var hit = Ops.Binary(BinaryOp.Equal, input!, Ops.BroadcastTo(y!, input!.Shape));
+            var ties = Ops.Reduce(ReduceOp.Sum, hit, reduced, keepDims: true);
+            return Ops.Mul(hit, Ops.Div(gy, ties));
         });
+    }
 
     /// <summary>Euclidean norm over axes; the gradient at a zero norm is zero.</summary>
     public static Tensor Norm(Tensor x, int[]? axes = null, bool keepDims = false) =>
-        Reduce(ReduceOp.L2Norm, x, axes ?? [], keepDims, (gy, y) =>
+        Reduce(ReduceOp.L2Norm, x, axes ?? [], keepDims, savesInput: true, (gy, y, input) =>
         {
-            using var zero = Tensors.Zeros(Shape.Scalar, y.DType, y.Device).DetachFromScope();
-            var scale = Ops.Where(Ops.Binary(BinaryOp.Greater, y, zero), Ops.Div(gy, y), zero);
-            return Ops.Mul(x, Spread(scale, x));
+            using var zero = Tensors.Zeros(Shape.Scalar, y!.DType, y.Device).DetachFromScope();
+            return Ops.Mul(input!, Ops.Where(Ops.Binary(BinaryOp.Greater, y, zero), Ops.Div(gy, y), zero));
         });
 
-    /// <summary>Records a reduction whose rule gets the output gradient and the output, both viewed with the
-    /// reduced axes kept as size 1 so they broadcast against x.</summary>
-    private static Tensor Reduce(ReduceOp op, Tensor x, int[] axes, bool keepDims, Func<Tensor, Tensor, Tensor> rule)
+    /// <summary>Records a reduction. Its rule gets the output gradient and (when the reduction saves them) the output
+    /// and the input, the first two viewed with the reduced axes kept as size 1, and returns a gradient that
+    /// broadcasts to the input's shape (a broadcast view is the gradient: a sum's costs no memory).</summary>
+    private static Tensor Reduce(ReduceOp op, Tensor x, int[] axes, bool keepDims, bool savesInput,
+        Func<Tensor, Tensor?, Tensor?, Tensor> rule)
     {
+        var shape = x.Shape;
         var y = Ops.Reduce(op, x, axes, keepDims);
-        return Autograd.Record(op.ToString(), y, [x], (gy, _) => [rule(KeepDims(gy, x, axes), KeepDims(y, x, axes))]);
+        return Autograd.Record(op.ToString(), y, [x], savesInput ? [y, x] : [], (gy, s, _) =>
+            [Ops.BroadcastTo(rule(KeepDims(gy, shape, axes), savesInput ? KeepDims(s[0]!, shape, axes) : null, savesInput ? s[1] : null), shape)]);
     }
 
-    private static Tensor KeepDims(Tensor reduced, Tensor x, int[] axes)
+    private static Tensor KeepDims(Tensor reduced, Shape xShape, int[] axes)
     {
-        var shape = x.Shape.ToArray();
+        var shape = xShape.ToArray();
         if (axes.Length == 0) Array.Fill(shape, 1);
-        foreach (var a in axes) shape[x.Shape.NormalizeAxis(a)] = 1;
+        foreach (var a in axes) shape[xShape.NormalizeAxis(a)] = 1;
         return Ops.Reshape(reduced, shape);
     }
-
-    /// <summary>A keep-dims tensor broadcast back over x's shape, as a view.</summary>
-    private static Tensor Spread(Tensor keepDims, Tensor x) => Ops.BroadcastTo(keepDims, x.Shape);
 
     /// <summary>How many elements of x each output of the reduction combines.</summary>
     private static long ReducedCount(Tensor x, int[] axes) =>

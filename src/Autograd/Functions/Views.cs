@@ -2,18 +2,21 @@ using NativeMtl.Raw;
 
 namespace NativeMtl;
 
-/// <summary>Shape functions. Most return views that share memory with their input.</summary>
+/// <summary>Shape functions. Most return views that share memory with their input; none saves a tensor.</summary>
 public static partial class F
 {
-    public static Tensor Reshape(Tensor x, params int[] shape) =>
-        Autograd.Record("Reshape", Ops.Reshape(x, shape), [x], (gy, _) => [Ops.Reshape(gy, x.Shape.ToArray())]);
+    public static Tensor Reshape(Tensor x, params int[] shape)
+    {
+        var original = x.Shape.ToArray();
+        return Autograd.Record("Reshape", Ops.Reshape(x, shape), [x], [], (gy, _, _) => [Ops.Reshape(gy, original)]);
+    }
 
     public static Tensor Permute(Tensor x, params int[] order)
     {
         var y = Ops.Permute(x, order);
         var inverse = new int[order.Length];
         for (int i = 0; i < order.Length; i++) inverse[x.Shape.NormalizeAxis(order[i])] = i;
-        return Autograd.Record("Permute", y, [x], (gy, _) => [Ops.Permute(gy, inverse)]);
+        return Autograd.Record("Permute", y, [x], [], (gy, _, _) => [Ops.Permute(gy, inverse)]);
     }
 
     public static Tensor Transpose(Tensor x, int axis0, int axis1)
@@ -25,34 +28,47 @@ public static partial class F
     }
 
     /// <summary>x[start:end:step] along one axis.</summary>
-    public static Tensor Slice(Tensor x, int axis, int start, int end, int step = 1) =>
-        Autograd.Record("Slice", Ops.Slice(x, axis, start, end, step), [x], (gy, _) =>
+    public static Tensor Slice(Tensor x, int axis, int start, int end, int step = 1)
+    {
+        var shape = x.Shape;
+        return Autograd.Record("Slice", Ops.Slice(x, axis, start, end, step), [x], [], (gy, _, _) =>
         {
-            var gx = Tensors.Zeros(x.Shape, gy.DType, gy.Device);
+            var gx = Tensors.Zeros(shape, gy.DType, gy.Device);
             Ops.CopyInto(gy, Ops.Slice(gx, axis, start, end, step));
             return [gx];
         });
+    }
 
-    public static Tensor BroadcastTo(Tensor x, Shape shape) =>
-        Autograd.Record("BroadcastTo", Ops.BroadcastTo(x, shape), [x], (gy, _) => [Ops.SumToShape(gy, x.Shape)]);
+    public static Tensor BroadcastTo(Tensor x, Shape shape)
+    {
+        var original = x.Shape;
+        return Autograd.Record("BroadcastTo", Ops.BroadcastTo(x, shape), [x], [], (gy, _, _) => [Ops.SumToShape(gy, original)]);
+    }
 
-    public static Tensor Unsqueeze(Tensor x, int axis) =>
-        Autograd.Record("Unsqueeze", Ops.Unsqueeze(x, axis), [x], (gy, _) => [Ops.Reshape(gy, x.Shape.ToArray())]);
+    public static Tensor Unsqueeze(Tensor x, int axis)
+    {
+        var original = x.Shape.ToArray();
+        return Autograd.Record("Unsqueeze", Ops.Unsqueeze(x, axis), [x], [], (gy, _, _) => [Ops.Reshape(gy, original)]);
+    }
 
-    public static Tensor Squeeze(Tensor x, params int[] axes) =>
-        Autograd.Record("Squeeze", Ops.Squeeze(x, axes), [x], (gy, _) => [Ops.Reshape(gy, x.Shape.ToArray())]);
+    public static Tensor Squeeze(Tensor x, params int[] axes)
+    {
+        var original = x.Shape.ToArray();
+        return Autograd.Record("Squeeze", Ops.Squeeze(x, axes), [x], [], (gy, _, _) => [Ops.Reshape(gy, original)]);
+    }
 
     public static Tensor Concat(int axis, params Tensor[] xs)
     {
         var y = Ops.Concat(axis, xs);
         int a = y.Shape.NormalizeAxis(axis);
-        return Autograd.Record("Concat", y, xs, (gy, need) =>
+        var sizes = xs.Select(x => x.Shape[a]).ToArray();
+        return Autograd.Record("Concat", y, xs, [], (gy, _, need) =>
         {
-            var grads = new Tensor?[xs.Length];
+            var grads = new Tensor?[sizes.Length];
             int start = 0;
-            for (int i = 0; i < xs.Length; i++)
+            for (int i = 0; i < sizes.Length; i++)
             {
-                int end = start + xs[i].Shape[a];
+                int end = start + sizes[i];
                 if (need[i]) grads[i] = Ops.Slice(gy, a, start, end);
                 start = end;
             }

@@ -11,7 +11,8 @@ namespace NativeMtl.Balancers;
 /// tasks' loss on the look-ahead batch, θ± = θ ± ε·d with ε = <c>epsilon_scale</c>/‖d‖ (0.01), and
 /// ∂/∂λ_i ≈ −lr·(L_i(θ+) − L_i(θ−)) / 2ε on the step's batch. All of it happens in place on the flat arenas with one
 /// saved copy of θ (no model copies); batch-norm statistics are restored afterwards. Then the step trains on
-/// Σ λ_i L_i with the new λ.
+/// Σ λ_i L_i with the new λ, from its forward pass run again exactly (as the official code runs it again): the
+/// virtual step's backward pass releases the first graph, so the look-ahead never holds two graphs at once.
 /// </summary>
 public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
 {
@@ -37,7 +38,11 @@ public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
 
     public override void Backward(StepContext step)
     {
-        if (step.Step % _every == 0) UpdateWeights(step, Hypergradient(step));
+        if (step.Step % _every == 0)
+        {
+            UpdateWeights(step, Hypergradient(step));
+            step.ForwardAgain();
+        }
         step.Backward(step.WeightedSum(_lambda!));
     }
 
@@ -46,9 +51,10 @@ public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
     {
         var groups = step.Optimizer.Groups;
         var saved = groups.Select(g => Ops.Clone(g.Values)).ToArray();
+        foreach (var copy in saved) copy.MemoryRole = MemoryRole.BalancerBuffer;
         var buffers = step.Model.NamedBuffers().Select(b => (b.Buffer, Copy: Ops.Clone(b.Buffer))).ToArray();
 
-        step.BackwardKeepingGraph(step.WeightedSum(_lambda!));
+        step.LookAheadBackward(step.WeightedSum(_lambda!));
         VirtualStep(step);
         step.Optimizer.ZeroGrad();
         step.BackwardMainLossOnLookAheadBatch();

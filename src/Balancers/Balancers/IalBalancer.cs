@@ -50,7 +50,7 @@ public sealed class IalBalancer(BalancerOptions options) : Balancer
         step.ApplyHeadGradients(decoderWeights);
         F.Sum(F.Add(F.Mul(F.MulAdd(F.Exp(F.MulAdd(s, -2)), 0.5), F.Detach(step.LossVector)), s)).Backward();
 
-        step.BackwardEncoder(Ops.Reshape(EncoderFeatureGradient(features, order), step.Current.Output.SharedFeature.Shape.ToArray()));
+        step.BackwardEncoder(Ops.Reshape(EncoderFeatureGradient(features, order), step.Current.SharedFeature.Shape.ToArray()));
     }
 
     /// <summary>g = g_main + Σ_aux r_t·(‖g_main‖ / ‖g_t‖)·g_t for feature gradients stacked main first (rows in

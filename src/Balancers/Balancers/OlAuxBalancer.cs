@@ -34,7 +34,7 @@ public sealed class OlAuxBalancer(BalancerOptions options) : Balancer
         List<string> order = [MainTask, .. AuxiliaryTaskNames];
         var features = Gradients.Stack(order.Select(step.FeatureGradient).ToList());
         var combined = Ops.GradientCombine(features, Gradients.Reorder(_lambda!, TaskNames, order));
-        step.BackwardEncoder(Ops.Reshape(combined, step.Current.Output.SharedFeature.Shape.ToArray()));
+        step.BackwardEncoder(Ops.Reshape(combined, step.Current.SharedFeature.Shape.ToArray()));
         step.ApplyHeadGradients(_lambda!);
         Ops.AddInto(_accumulated!, Gradients.Reorder(Gradients.InnerProductsWithFirst(Ops.GradientGram(features)), order, TaskNames));
     }

@@ -27,7 +27,11 @@ internal static class Gradients
             return Ops.Slice(values, 0, i, i + 1);
         }).ToArray());
 
-    /// <summary>The per-task feature gradients stacked as the rows of a [K, size of z] matrix.</summary>
-    public static Tensor Stack(IReadOnlyList<Tensor> featureGradients) =>
-        Ops.Concat(0, featureGradients.Select(g => Ops.Reshape(g, 1, -1)).ToArray());
+    /// <summary>The per-task feature gradients stacked as the rows of a [K, size of z] matrix (a balancer buffer).</summary>
+    public static Tensor Stack(IReadOnlyList<Tensor> featureGradients)
+    {
+        var stacked = Ops.Concat(0, featureGradients.Select(g => Ops.Reshape(g, 1, -1)).ToArray());
+        stacked.MemoryRole = MemoryRole.BalancerBuffer;
+        return stacked;
+    }
 }

@@ -13,12 +13,17 @@ public sealed class StepContext
 {
     private readonly Dictionary<string, Tensor?[]> _headGradients = [];
     private readonly Tensor[] _headParameters;
+    private readonly ulong _forwardDraws;
+    private readonly bool _perClass;
     private bool _auxiliaryModulesDone;
     private Tensor? _lossVector;
 
+    /// <param name="forwardDraws">Where the model's random stream stood when this step's forward pass began.</param>
     internal StepContext(MtlModel model, IReadOnlyList<BalancedTask> tasks, TaskLosses losses, ITaskObjective objective,
-        Optimizer optimizer, int step, int stepsPerEpoch)
+        Optimizer optimizer, int step, int stepsPerEpoch, ulong forwardDraws, bool perClass)
     {
+        _forwardDraws = forwardDraws;
+        _perClass = perClass;
         Model = model;
         Tasks = tasks;
         Current = losses;
@@ -38,7 +43,7 @@ public sealed class StepContext
     public IEnumerable<BalancedTask> AuxiliaryTasks => Tasks.Where(t => t.Role == TaskRole.Auxiliary);
 
     /// <summary>The losses of this step's forward pass.</summary>
-    public TaskLosses Current { get; }
+    public TaskLosses Current { get; private set; }
 
     public ITaskObjective Objective { get; }
 
@@ -85,12 +90,32 @@ public sealed class StepContext
         return Autograd.Grad(Loss(task), parameter, retainGraph: true);
     }
 
-    /// <summary>Look-ahead level: a backward pass of <paramref name="total"/> into every arena that keeps the graph
-    /// (the step's real backward pass follows on it); the auxiliary modules are not included.</summary>
-    public void BackwardKeepingGraph(Tensor total)
+    /// <summary>Look-ahead level: a backward pass of <paramref name="total"/> into every arena for a virtual step,
+    /// without the auxiliary modules. It releases the graph, so the look-ahead passes that follow have its memory;
+    /// <see cref="ForwardAgain"/> rebuilds it for the step's real backward pass.</summary>
+    public void LookAheadBackward(Tensor total)
     {
         EncoderPasses++;
-        total.Backward(retainGraph: true);
+        total.Backward();
+    }
+
+    /// <summary>Look-ahead level: this step's forward pass once more, exactly as it first ran (the parameters must be
+    /// back in place): the same dropout draws, and batch-norm statistics left as the first pass left them. Its losses
+    /// replace <see cref="Current"/>.</summary>
+    public void ForwardAgain()
+    {
+        var generator = Model.Generator;
+        ulong resume = generator.Offset;
+        var buffers = Model.NamedBuffers().Select(b => (b.Buffer, Copy: Ops.Clone(b.Buffer))).ToArray();
+        generator.Offset = _forwardDraws;
+        Current = Objective.Evaluate(lookAheadBatch: false, perClass: _perClass);
+        generator.Offset = resume;
+        foreach (var (buffer, copy) in buffers)
+        {
+            Ops.CopyInto(copy, buffer);
+            copy.Dispose();
+        }
+        _lossVector = null;
     }
 
     /// <summary>Look-ahead level: a forward pass of the look-ahead batch and a backward pass of its main-task loss
@@ -119,7 +144,7 @@ public sealed class StepContext
     public Tensor FeatureGradient(string task)
     {
         HeadPasses++;
-        var z = Current.Output.SharedFeature;
+        var z = Current.SharedFeature;
         var grads = Autograd.GradOrNull([Loss(task)], [z, .. _headParameters], retainGraph: true);
         _headGradients[task] = grads[1..];
         return grads[0] ?? Tensors.ZerosLike(z);
@@ -131,7 +156,7 @@ public sealed class StepContext
     {
         EncoderPasses++;
         _auxiliaryModulesDone = true;
-        var z = Current.Output.SharedFeature;
+        var z = Current.SharedFeature;
         if (AuxiliaryModuleTotal() is { } auxiliary) Autograd.Backward([z, auxiliary], [featureGradient, null]);
         else z.Backward(featureGradient);
     }
@@ -145,27 +170,65 @@ public sealed class StepContext
     /// parameters after z are not touched.</summary>
     public Tensor SharedGradientsOf(IReadOnlyList<Tensor> losses) => GradientRows(losses, null);
 
+    /// <summary>Parameters level, one task at a time: ∂L_t/∂θ_encoder written into <paramref name="row"/> (a [P] tensor,
+    /// overwritten), and the task's gradients of the parameters after z added straight into their arenas, scaled by
+    /// the task's entry of <paramref name="headWeights"/> ([K], in task order). One pass; no K×P matrix, and no head
+    /// gradients kept.</summary>
+    public void SharedGradientInto(string task, Tensor row, Tensor headWeights)
+    {
+        if (row.Shape != new Shape((int)Encoder.Size)) throw new ShapeException("SharedGradientInto", $"row {row.Shape} is not [{Encoder.Size}]");
+        int k = Tasks.Select(t => t.Name).ToList().IndexOf(task);
+        if (k < 0) throw new ArgumentException($"task '{task}' is not one of the step's tasks");
+        var weight = Ops.Reshape(Ops.Slice(headWeights, 0, k, k + 1), []);
+        Ops.FillInto(row, 0);
+        var slots = EncoderSlots(row);
+        EncoderPasses++;
+        Autograd.Backward([Loss(task)], [null], [.. slots.Keys, .. _headParameters], (leaf, g) =>
+        {
+            using (g)
+            {
+                if (slots.TryGetValue(leaf, out var slot)) Ops.AddInto(slot, g);
+                else
+                {
+                    using var scaled = Ops.Mul(g, weight);
+                    Ops.AddInto(leaf.Grad!, scaled);
+                }
+            }
+        }, retainGraph: true);
+    }
+
     private Tensor GradientRows(IReadOnlyList<Tensor> losses, IReadOnlyList<string>? headsFor)
     {
-        var members = Encoder.Members;
-        var matrix = Tensors.Empty(new Shape(losses.Count, (int)Encoder.Size), Encoder.Values.DType, Encoder.Values.Device);
-        Tensor[] inputs = [.. members.Select(m => m.Parameter.Value), .. headsFor is null ? [] : _headParameters];
+        var matrix = Tensors.Zeros(new Shape(losses.Count, (int)Encoder.Size), Encoder.Values.DType, Encoder.Values.Device);
+        matrix.MemoryRole = MemoryRole.BalancerBuffer;
         for (int row = 0; row < losses.Count; row++)
         {
             EncoderPasses++;
-            var grads = Autograd.GradOrNull([losses[row]], inputs, retainGraph: true);
-            var target = Ops.Slice(matrix, 0, row, row + 1);
-            for (int i = 0; i < members.Count; i++)
+            var slots = EncoderSlots(Ops.Reshape(Ops.Slice(matrix, 0, row, row + 1), -1));
+            var heads = new Dictionary<Tensor, Tensor>();
+            // Each encoder gradient lands in its row as it arrives; head gradients are kept per task for ApplyHeadGradients.
+            Autograd.Backward([losses[row]], [null], [.. slots.Keys, .. headsFor is null ? [] : _headParameters], (leaf, g) =>
             {
-                var (_, parameter, offset) = members[i];
-                var slot = Ops.Reshape(Ops.Slice(target, 1, (int)offset, (int)(offset + parameter.Value.Count)), parameter.Shape.ToArray());
-                if (grads[i] is { } g) Ops.CopyInto(g, slot);
-                else Ops.FillInto(slot, 0);
-            }
-            if (headsFor is not null) _headGradients[headsFor[row]] = grads[members.Count..];
+                if (slots.TryGetValue(leaf, out var slot))
+                {
+                    using (g) Ops.AddInto(slot, g);
+                }
+                else if (heads.Remove(leaf, out var sum))
+                {
+                    using (g) Ops.AddInto(sum, g);
+                    heads[leaf] = sum;
+                }
+                else heads[leaf] = DisposeScope.Current?.Adopt(g) ?? g;
+            }, retainGraph: true);
+            if (headsFor is not null) _headGradients[headsFor[row]] = _headParameters.Select(p => heads.GetValueOrDefault(p)).ToArray();
         }
         return matrix;
     }
+
+    /// <summary>Each encoder parameter's slot, a view shaped like the parameter, in a [P] row laid out as the arena.</summary>
+    private Dictionary<Tensor, Tensor> EncoderSlots(Tensor row) =>
+        Encoder.Members.ToDictionary(m => m.Parameter.Value,
+            m => Ops.Reshape(Ops.Slice(row, 0, (int)m.Offset, (int)(m.Offset + m.Parameter.Value.Count)), m.Parameter.Shape.ToArray()));
 
     /// <summary>Adds ∂total/∂θ for every parameter after z into their arenas, in a pass that stops at z.</summary>
     public void BackwardHeads(Tensor total)

@@ -2,11 +2,12 @@ using NativeMtl.Models;
 
 namespace NativeMtl.Balancers;
 
-/// <summary>One forward pass and its losses: a device scalar per task (with its graph), the losses of the
-/// auxiliary modules (seed 001, always added with weight 1), and, when the balancer asks, each task's loss
-/// per class ([C], differentiable).</summary>
+/// <summary>One forward pass and its losses: the shared feature z (for balancers that work at it), a device scalar
+/// per task (with its graph), the losses of the auxiliary modules (seed 001, always added with weight 1), and,
+/// when the balancer asks, each task's loss per class ([C], differentiable). The predictions are not kept: once
+/// the losses are made, the graph holds what their backward passes read.</summary>
 public sealed record TaskLosses(
-    MtlOutput Output,
+    Tensor SharedFeature,
     IReadOnlyDictionary<string, Tensor> Losses,
     IReadOnlyDictionary<string, Tensor> AuxiliaryModuleLosses,
     IReadOnlyDictionary<string, Tensor> PerClassLosses);

@@ -26,16 +26,20 @@ public sealed class DenseTaskObjective(MtlModel model, IReadOnlyList<DenseTask> 
         var batch = (lookAheadBatch ? LookAheadBatch : Batch)
             ?? throw new InvalidOperationException(lookAheadBatch ? "no look-ahead batch was given to the objective" : "no batch was given to the objective");
         var output = model.Forward(batch.Image);
-        var losses = Tasks.ToDictionary(t => t.Name, t => t.Loss.Forward(output.Predictions[t.Name], t.Target(batch), t.Mask?.Invoke(batch)));
-        var auxiliary = output.AuxiliaryPredictions.ToDictionary(p => p.Key, p =>
+        // Each loss is made in a scope of its own, and the predictions' handles go once all are made: what the
+        // losses' backward passes read stays saved in the graph, and nothing else outlives this call.
+        var losses = Tasks.ToDictionary(t => t.Name, t => DisposeScope.Run(() =>
+            t.Loss.Forward(output.Predictions[t.Name], t.Target(batch), t.Mask?.Invoke(batch))));
+        var auxiliary = output.AuxiliaryPredictions.ToDictionary(p => p.Key, p => DisposeScope.Run(() =>
         {
             var task = Tasks.Single(t => t.Name == p.Key);
             return task.Loss.Forward(p.Value, task.Target(batch), task.Mask?.Invoke(batch));
-        });
+        }));
         var perClassLosses = perClass
-            ? Tasks.Where(t => t.Role == TaskRole.Auxiliary).ToDictionary(t => t.Name,
-                t => t.Loss.PerClass(output.Predictions[t.Name], t.Target(batch), batch.Labels, classes, t.Mask?.Invoke(batch)))
+            ? Tasks.Where(t => t.Role == TaskRole.Auxiliary).ToDictionary(t => t.Name, t => DisposeScope.Run(() =>
+                t.Loss.PerClass(output.Predictions[t.Name], t.Target(batch), batch.Labels, classes, t.Mask?.Invoke(batch))))
             : new Dictionary<string, Tensor>();
-        return new TaskLosses(output, losses, auxiliary, perClassLosses);
+        foreach (var prediction in output.Predictions.Values.Concat(output.AuxiliaryPredictions.Values)) prediction.Dispose();
+        return new TaskLosses(output.SharedFeature, losses, auxiliary, perClassLosses);
     }
 }

@@ -46,8 +46,14 @@ public sealed class CrossStitchModel : MtlModel
         var columns = Tasks.Select(t => _columns[t.Name]).ToArray();
         IReadOnlyList<Tensor> h = columns.Select(c => c.Stem(x)).ToArray();
         for (int s = 0; s < _stitches.Count; s++)
-            h = _stitches[s].Forward(columns.Select((c, k) => c.Stage(s, h[k])).ToArray());
+        {
+            var stage = columns.Select((c, k) => c.Stage(s, h[k])).ToArray();
+            var mixed = _stitches[s].Forward(stage);
+            foreach (var t in h.Concat(stage)) t.Dispose();
+            h = mixed;
+        }
         var z = F.Concat(1, [.. h]);
+        foreach (var t in h) t.Dispose();
         int channels = columns[0].OutChannels;
         var predictions = Tasks.Select((t, k) => (t, k)).ToDictionary(
             p => p.t.Name,
@@ -95,8 +101,8 @@ public sealed class CrossStitchUnit : Module
         // K² scaled adds rather than one [K, K]·[K, N·C·H·W] product: K is a handful of tasks, so both are
         // bound by memory traffic, and this way needs no GEMM and leaves each α_ij's gradient a plain sum.
         var alpha = Weight.Value;
-        return Enumerable.Range(0, Columns).Select(i => Enumerable.Range(0, Columns)
+        return Enumerable.Range(0, Columns).Select(i => DisposeScope.Run(() => Enumerable.Range(0, Columns)
             .Select(j => F.Mul(xs[j], F.Reshape(F.Slice(F.Slice(alpha, 0, i, i + 1), 1, j, j + 1), 1)))
-            .Aggregate(F.Add)).ToArray();
+            .Aggregate(F.Add))).ToArray();
     }
 }

@@ -30,13 +30,15 @@ public sealed class FullSharingModel : MtlModel
         int height = x.Shape[2], width = x.Shape[3];
         var encoded = Encoder.Forward(x);
         var z = encoded.Features;
-        var all = F.UpsampleBilinear2d(Decoder.Forward(z), height, width);
         var predictions = new Dictionary<string, Tensor>();
-        int start = 0;
-        foreach (var task in Tasks)
+        using (var all = DisposeScope.Chain(z, Decoder.Forward, d => F.UpsampleBilinear2d(d, height, width)))
         {
-            predictions[task.Name] = Finish(task, F.Slice(all, 1, start, start + task.Channels), height, width);
-            start += task.Channels;
+            int start = 0;
+            foreach (var task in Tasks)
+            {
+                predictions[task.Name] = Finish(task, F.Slice(all, 1, start, start + task.Channels), height, width);
+                start += task.Channels;
+            }
         }
         return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, encoded, height, width));
     }

@@ -69,11 +69,17 @@ public abstract class MtlModel : Module
         StateDict().Where(e => !e.Path.StartsWith(AuxiliaryPrefix, StringComparison.Ordinal));
 
     /// <summary>A head's raw output at the input's size: bilinear resize (align_corners = false), and unit
-    /// length over the channels for normals (torch.nn.functional.normalize's ε keeps a zero vector finite).</summary>
+    /// length over the channels for normals (torch.nn.functional.normalize's ε keeps a zero vector finite).
+    /// Consumes <paramref name="raw"/>: its handle goes unless it is the prediction itself.</summary>
     protected static Tensor Finish(TaskSpec task, Tensor raw, int height, int width)
     {
-        var y = raw.Shape[2] == height && raw.Shape[3] == width ? raw : F.UpsampleBilinear2d(raw, height, width);
-        return task.Kind == TaskKind.Normal ? F.Div(y, F.Clamp(F.Norm(y, [1], keepDims: true), min: 1e-12)) : y;
+        var prediction = DisposeScope.Run(() =>
+        {
+            var y = raw.Shape[2] == height && raw.Shape[3] == width ? raw : F.UpsampleBilinear2d(raw, height, width);
+            return task.Kind == TaskKind.Normal ? F.Div(y, F.Clamp(F.Norm(y, [1], keepDims: true), min: 1e-12)) : y;
+        });
+        if (!ReferenceEquals(prediction, raw)) raw.Dispose();
+        return prediction;
     }
 
     /// <summary>Auxiliary predictions at the input's size in training; none in evaluation, where the modules do not run.</summary>

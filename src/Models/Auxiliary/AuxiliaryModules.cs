@@ -96,7 +96,7 @@ public sealed class AuxiliaryModule : Module
     /// <summary>The tapped stages, in the order of the adaptors.</summary>
     public IReadOnlyList<int> Stages => _stages;
 
-    public Tensor Forward(EncoderOutput encoded)
+    public Tensor Forward(EncoderOutput encoded) => DisposeScope.Run(() =>
     {
         int height = encoded.Features.Shape[2], width = encoded.Features.Shape[3];
         var adapted = _stages.Select((s, i) =>
@@ -106,5 +106,5 @@ public sealed class AuxiliaryModule : Module
         }).ToArray();
         var aggregated = _aggregator == AggregatorKind.Concat ? F.Concat(1, adapted) : adapted.Aggregate(F.Add);
         return _head.Forward(aggregated);
-    }
+    });
 }

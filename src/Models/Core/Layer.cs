@@ -3,7 +3,11 @@ namespace NativeMtl.Models;
 /// <summary>A module with one input and one output, so layers compose in a <see cref="Sequential"/>.</summary>
 public abstract class Layer : Module
 {
-    public abstract Tensor Forward(Tensor x);
+    /// <summary>Runs <see cref="ForwardCore"/> in a disposal scope of its own: whatever the layer made on the way goes
+    /// when it returns, and the graph keeps only what backward reads.</summary>
+    public Tensor Forward(Tensor x) => DisposeScope.Run(() => ForwardCore(x));
+
+    protected abstract Tensor ForwardCore(Tensor x);
 }
 
 /// <summary>Layers applied in order; children are named "0", "1", … as in torch.nn.Sequential. Open to subclasses
@@ -25,9 +29,5 @@ public class Sequential : Layer
 
     public IReadOnlyList<Layer> Layers => _layers;
 
-    public override Tensor Forward(Tensor x)
-    {
-        foreach (var layer in _layers) x = layer.Forward(x);
-        return x;
-    }
+    protected override Tensor ForwardCore(Tensor x) => DisposeScope.Chain(x, _layers.Select(l => (Func<Tensor, Tensor>)l.Forward).ToArray());
 }

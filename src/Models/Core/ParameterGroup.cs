@@ -25,7 +25,9 @@ public sealed class ParameterGroup : IDisposable
 
         long size = list.Sum(m => m.Parameter.Value.Count);
         Values = Tensors.Empty(new Shape(checked((int)size)), first.DType, first.Device).DetachFromScope();
+        Values.MemoryRole = MemoryRole.Parameter;
         Grads = Tensors.Zeros(new Shape(checked((int)size)), first.DType, first.Device).DetachFromScope();
+        Grads.MemoryRole = MemoryRole.Gradient;
         long offset = 0;
         foreach (var (path, p) in list)
         {

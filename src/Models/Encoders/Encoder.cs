@@ -37,19 +37,20 @@ public abstract class Encoder : Module
         return new EncoderOutput(h, stages);
     }
 
-    /// <summary>The layers before the first stage, on an input [N, InChannels, H, W].</summary>
+    /// <summary>The layers before the first stage, on an input [N, InChannels, H, W]. Stem and stages each run in a
+    /// disposal scope of their own, so only their outputs and what backward reads outlive them.</summary>
     public Tensor Stem(Tensor x)
     {
         if (x.Rank != 4 || x.Shape[1] != InChannels)
             throw new ShapeException(Name, $"input {x.Shape} must be [N, {InChannels}, H, W]");
-        return StemCore(x);
+        return DisposeScope.Run(() => StemCore(x));
     }
 
     public Tensor Stage(int index, Tensor x)
     {
         if (index < 0 || index >= StageCount)
             throw new ArgumentOutOfRangeException(nameof(index), $"{Name}: stage {index} does not exist (it has {StageCount})");
-        return StageCore(index, x);
+        return DisposeScope.Run(() => StageCore(index, x));
     }
 
     protected abstract Tensor StemCore(Tensor x);

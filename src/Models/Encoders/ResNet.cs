@@ -91,7 +91,7 @@ public sealed class ResNet : Encoder
     /// <summary>The stages, named layer1, layer2, … as in torchvision.</summary>
     public IReadOnlyList<Sequential> Layers => _layers;
 
-    protected override Tensor StemCore(Tensor x) => _maxpool.Forward(F.Relu(_bn1.Forward(_conv1.Forward(x))));
+    protected override Tensor StemCore(Tensor x) => DisposeScope.Chain(x, _conv1.Forward, _bn1.Forward, F.Relu, _maxpool.Forward);
 
     protected override Tensor StageCore(int index, Tensor x) => _layers[index].Forward(x);
 }

@@ -9,7 +9,12 @@ public abstract class ResidualBlock : Layer
     /// <summary>1×1 convolution + batch norm on the identity path when the block changes size or channels.</summary>
     public Sequential? Downsample { get; protected init; }
 
-    protected Tensor Residual(Tensor x, Tensor y) => F.Relu(F.Add(y, Downsample is null ? x : Downsample.Forward(x)));
+    /// <summary>relu(y + shortcut(x)), where y is the block's last batch norm output, which goes once added.</summary>
+    protected Tensor Residual(Tensor x, Tensor y)
+    {
+        var shortcut = Downsample?.Forward(x);
+        return DisposeScope.Chain(y, t => F.Add(t, shortcut ?? x), F.Relu);
+    }
 
     internal static Sequential? MakeDownsample(int inChannels, int outChannels, int stride, BuildContext context) =>
         stride == 1 && inChannels == outChannels
@@ -42,8 +47,8 @@ public sealed class BasicBlock : ResidualBlock
 
     public BatchNorm2d Bn2 { get; }
 
-    public override Tensor Forward(Tensor x) =>
-        Residual(x, Bn2.Forward(Conv2.Forward(F.Relu(Bn1.Forward(Conv1.Forward(x))))));
+    protected override Tensor ForwardCore(Tensor x) =>
+        Residual(x, DisposeScope.Chain(x, Conv1.Forward, Bn1.Forward, F.Relu, Conv2.Forward, Bn2.Forward));
 }
 
 /// <summary>torchvision's Bottleneck (ResNet v1.5): 1×1 reduce, 3×3 with the stride and dilation, 1×1 expand ×4.</summary>
@@ -77,10 +82,6 @@ public sealed class Bottleneck : ResidualBlock
 
     public BatchNorm2d Bn3 { get; }
 
-    public override Tensor Forward(Tensor x)
-    {
-        var y = F.Relu(Bn1.Forward(Conv1.Forward(x)));
-        y = F.Relu(Bn2.Forward(Conv2.Forward(y)));
-        return Residual(x, Bn3.Forward(Conv3.Forward(y)));
-    }
+    protected override Tensor ForwardCore(Tensor x) =>
+        Residual(x, DisposeScope.Chain(x, Conv1.Forward, Bn1.Forward, F.Relu, Conv2.Forward, Bn2.Forward, F.Relu, Conv3.Forward, Bn3.Forward));
 }

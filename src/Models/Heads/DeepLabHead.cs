@@ -55,7 +55,14 @@ public sealed class Aspp : Layer
     /// <summary>The branches: 1×1, one per rate, image pooling.</summary>
     public IReadOnlyList<Layer> Branches => _convs;
 
-    public override Tensor Forward(Tensor x) => _project.Forward(F.Concat(1, _convs.Select(c => c.Forward(x)).ToArray()));
+    /// <summary>The branches' handles go once concatenated (their ReLUs keep what they saved), before the projection runs.</summary>
+    protected override Tensor ForwardCore(Tensor x)
+    {
+        var branches = _convs.Select(c => c.Forward(x)).ToArray();
+        var joined = F.Concat(1, branches);
+        foreach (var b in branches) b.Dispose();
+        return _project.Forward(joined);
+    }
 }
 
 /// <summary>ASPP's image-level branch (torchvision's ASPPPooling): global average pool → 1×1 conv → BN → ReLU,
@@ -63,5 +70,5 @@ public sealed class Aspp : Layer
 public sealed class AsppPooling(int inChannels, int channels, BuildContext context)
     : Sequential(new GlobalAvgPool2d(), context.Conv(inChannels, channels, 1), context.BatchNorm(channels), new ReLU())
 {
-    public override Tensor Forward(Tensor x) => F.UpsampleBilinear2d(base.Forward(x), x.Shape[2], x.Shape[3]);
+    protected override Tensor ForwardCore(Tensor x) => F.UpsampleBilinear2d(base.ForwardCore(x), x.Shape[2], x.Shape[3]);
 }

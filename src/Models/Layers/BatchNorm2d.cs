@@ -25,6 +25,6 @@ public sealed class BatchNorm2d : Layer
 
     public double Eps { get; }
 
-    public override Tensor Forward(Tensor x) =>
+    protected override Tensor ForwardCore(Tensor x) =>
         F.BatchNorm2d(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
 }

@@ -24,5 +24,5 @@ public sealed class Conv2d : Layer
 
     public Conv2dGeometry Geometry => _geometry;
 
-    public override Tensor Forward(Tensor x) => F.Conv2d(x, Weight, Bias?.Value, _geometry);
+    protected override Tensor ForwardCore(Tensor x) => F.Conv2d(x, Weight, Bias?.Value, _geometry);
 }

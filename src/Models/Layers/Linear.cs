@@ -13,7 +13,7 @@ public sealed class Linear : Layer
 
     public Parameter? Bias { get; }
 
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         var y = F.Matmul(x, F.Transpose(Weight, 0, 1));
         return Bias is null ? y : F.Add(y, Bias);

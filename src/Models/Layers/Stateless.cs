@@ -5,28 +5,28 @@ namespace NativeMtl.Models;
 
 public sealed class ReLU : Layer
 {
-    public override Tensor Forward(Tensor x) => F.Relu(x);
+    protected override Tensor ForwardCore(Tensor x) => F.Relu(x);
 }
 
 public sealed class MaxPool2d(int kernel, int stride, int padding = 0) : Layer
 {
-    public override Tensor Forward(Tensor x) => F.MaxPool2d(x, new Pool2dGeometry(kernel, kernel, stride, stride, padding, padding));
+    protected override Tensor ForwardCore(Tensor x) => F.MaxPool2d(x, new Pool2dGeometry(kernel, kernel, stride, stride, padding, padding));
 }
 
 public sealed class AvgPool2d(int kernel, int stride, int padding = 0, bool countIncludePad = true) : Layer
 {
-    public override Tensor Forward(Tensor x) =>
+    protected override Tensor ForwardCore(Tensor x) =>
         F.AvgPool2d(x, new Pool2dGeometry(kernel, kernel, stride, stride, padding, padding, countIncludePad));
 }
 
 /// <summary>Bilinear resize to a fixed size (align_corners = false).</summary>
 public sealed class Upsample(int height, int width) : Layer
 {
-    public override Tensor Forward(Tensor x) => F.UpsampleBilinear2d(x, height, width);
+    protected override Tensor ForwardCore(Tensor x) => F.UpsampleBilinear2d(x, height, width);
 }
 
 /// <summary>torch.nn.Dropout: in training, zeroes each element with probability p and scales the rest by
-/// 1/(1 − p); the identity in evaluation.</summary>
+/// 1/(1 − p) (<see cref="F.Dropout"/>); the identity in evaluation.</summary>
 public sealed class Dropout : Layer
 {
     private readonly double _p;
@@ -39,10 +39,9 @@ public sealed class Dropout : Layer
         _generator = generator;
     }
 
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         if (!Training || _p == 0) return x;
-        var keep = Ops.Scalar(ScalarOp.InRange, Tensors.Uniform(x.Shape, _generator, dtype: x.DType, device: x.Device), _p, 1);
-        return F.Mul(x, Ops.MulAdd(keep, 1 / (1 - _p)));
+        return F.Dropout(x, _p, _generator);
     }
 }

@@ -14,7 +14,7 @@ public abstract class TaskLoss
     public abstract PixelLoss PerPixel(Tensor prediction, Tensor target, Tensor? mask = null);
 
     /// <summary>The mean loss over the pixels that count (0 when none do): the scalar a training step uses.</summary>
-    public Tensor Forward(Tensor prediction, Tensor target, Tensor? mask = null) => PerPixel(prediction, target, mask).Mean();
+    public virtual Tensor Forward(Tensor prediction, Tensor target, Tensor? mask = null) => PerPixel(prediction, target, mask).Mean();
 
     /// <summary>[C] per-class losses over the classes of <paramref name="classMap"/> (see <see cref="PixelLoss.PerClass"/>).</summary>
     public Tensor PerClass(Tensor prediction, Tensor target, Tensor classMap, int classes, Tensor? mask = null) =>
@@ -75,15 +75,30 @@ public sealed class MaskedL1Loss : TaskLoss
 {
     public override PixelLoss PerPixel(Tensor prediction, Tensor target, Tensor? mask = null)
     {
+        var valid = Valid(prediction, target, mask);
+        var perPixel = F.Mean(F.Abs(F.Sub(prediction, target)), [1]);
+        return new PixelLoss(F.Mul(perPixel, valid), valid);
+    }
+
+    /// <summary>The same mean through the fused masked-L1 kernel: Σ over pixels and channels of valid·|p − t| over
+    /// C·Σ valid equals the mean over valid pixels of the channel mean. One pass gives the loss and its gradient,
+    /// and the gradient is all the graph keeps.</summary>
+    public override Tensor Forward(Tensor prediction, Tensor target, Tensor? mask = null)
+    {
+        using var valid = Valid(prediction, target, mask);
+        using var perChannel = Ops.Unsqueeze(valid, 1);
+        return F.MaskedL1(prediction, target, perChannel);
+    }
+
+    /// <summary>A 0/1 map [N, *] of the pixels that count.</summary>
+    private static Tensor Valid(Tensor prediction, Tensor target, Tensor? mask)
+    {
         const string op = nameof(MaskedL1Loss);
         var pixels = PixelShape(op, prediction);
         if (target.Shape != prediction.Shape) throw new ShapeException(op, $"target {target.Shape} differs from prediction {prediction.Shape}");
-        Tensor valid;
-        if (mask is not null) valid = PixelMask(op, mask, pixels, prediction.DType);
-        else if (prediction.Shape[1] == 1) valid = Ops.Binary(BinaryOp.Greater, Ops.Squeeze(target, 1), Zero(target.DType, target.Device));
-        else throw new ShapeException(op, $"a {prediction.Shape[1]}-channel target {target.Shape} needs a mask (target > 0 marks valid single-channel depth only)");
-        var perPixel = F.Mean(F.Abs(F.Sub(prediction, target)), [1]);
-        return new PixelLoss(F.Mul(perPixel, valid), valid);
+        if (mask is not null) return PixelMask(op, mask, pixels, prediction.DType);
+        if (prediction.Shape[1] == 1) return Ops.Binary(BinaryOp.Greater, Ops.Squeeze(target, 1), Zero(target.DType, target.Device));
+        throw new ShapeException(op, $"a {prediction.Shape[1]}-channel target {target.Shape} needs a mask (target > 0 marks valid single-channel depth only)");
     }
 }
 

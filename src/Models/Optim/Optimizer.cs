@@ -36,6 +36,12 @@ public abstract class Optimizer : IDisposable
 
     public abstract void Dispose();
 
+    /// <summary>A zeroed state tensor per group, counted as optimizer state.</summary>
     protected static Tensor[] ZerosFor(IReadOnlyList<ParameterGroup> groups) =>
-        groups.Select(g => Tensors.ZerosLike(g.Values).DetachFromScope()).ToArray();
+        groups.Select(g =>
+        {
+            var state = Tensors.ZerosLike(g.Values).DetachFromScope();
+            state.MemoryRole = MemoryRole.OptimizerState;
+            return state;
+        }).ToArray();
 }

@@ -57,11 +57,17 @@ public static partial class Ops
     public static Tensor MulAdd(Tensor x, double scale, double shift = 0) => Scalar(ScalarOp.MulAdd, x, scale, shift);
 
     /// <summary>destination += x (x broadcast to destination's shape), in place.</summary>
-    public static void AddInto(Tensor destination, Tensor x)
+    public static void AddInto(Tensor destination, Tensor x) => BinaryInto(BinaryOp.Add, destination, x);
+
+    /// <summary>destination *= x (x broadcast to destination's shape), in place.</summary>
+    public static void MulInto(Tensor destination, Tensor x) => BinaryInto(BinaryOp.Mul, destination, x);
+
+    private static void BinaryInto(BinaryOp op, Tensor destination, Tensor x)
     {
-        SameDevice("AddInto", destination, x);
-        SameDType("AddInto", destination, x);
+        string name = $"{op}Into";
+        SameDevice(name, destination, x);
+        SameDType(name, destination, x);
         var d = destination.Ref;
-        destination.Backend.Binary(BinaryOp.Add, d, BroadcastRef("AddInto", x, destination.Shape), d);
+        destination.Backend.Binary(op, d, BroadcastRef(name, x, destination.Shape), d);
     }
 }

@@ -30,7 +30,7 @@ public class ClassWiseAndAutoLambdaTests
             Tensor ClassMean(Tensor mask) => F.Reshape(F.Div(F.Sum(F.Mul(errorB, mask)), Ops.Sum(mask)), 1);
             var classes = new Dictionary<string, Tensor> { ["b"] = F.Concat(0, ClassMean(classZero), ClassMean(_classOne)) };
             var losses = new Dictionary<string, Tensor> { ["a"] = F.Mean(errorA), ["b"] = F.Mean(errorB) };
-            return new TaskLosses(output, losses, new Dictionary<string, Tensor>(), perClass ? classes : new Dictionary<string, Tensor>());
+            return new TaskLosses(output.SharedFeature, losses, new Dictionary<string, Tensor>(), perClass ? classes : new Dictionary<string, Tensor>());
         }
     }
 
@@ -95,7 +95,7 @@ public class ClassWiseAndAutoLambdaTests
 
         using var scope = DisposeScope.Enter();
         var losses2 = objective.Evaluate(false, false);
-        var context = new StepContext(model, TinyProblem.AuxiliarySetup, losses2, objective, step.Optimizer, step: 0, stepsPerEpoch: 4);
+        var context = new StepContext(model, TinyProblem.AuxiliarySetup, losses2, objective, step.Optimizer, step: 0, stepsPerEpoch: 4, forwardDraws: 0, perClass: false);
         var finite = TinyProblem.Values(balancer.Hypergradient(context));
         for (int i = 0; i < 3; i++)
             Assert.True(Math.Abs(finite[i] - direct[i]) <= 1e-3 * Math.Abs(direct[i]), $"task {i}: finite {finite[i]}, direct {direct[i]}");

@@ -48,7 +48,7 @@ public class GradientLevelBalancerTests
         using (var probe = DisposeScope.Enter())
         {
             var losses = objective.Evaluate(false, false);
-            var z = losses.Output.SharedFeature;
+            var z = losses.SharedFeature;
             gz = new[] { "a", "b", "c" }.Select(t => Autograd.Grad(losses.Losses[t], z, retainGraph: true).ToArray<double>()).ToArray();
         }
         using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", Options(("mode", "feature"), ("beta", 2.0))), lr: 0.05);
@@ -154,7 +154,7 @@ public class GradientLevelBalancerTests
             using (var probe = DisposeScope.Enter())
             {
                 var losses = objective.Evaluate(false, false);
-                var z = losses.Output.SharedFeature;
+                var z = losses.SharedFeature;
                 var ga = Autograd.Grad(losses.Losses["a"], z, retainGraph: true).ToArray<double>();
                 var gb = Autograd.Grad(losses.Losses["b"], z, retainGraph: true).ToArray<double>();
                 sum += TinyProblem.Dot(ga, gb);

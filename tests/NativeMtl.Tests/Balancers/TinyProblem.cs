@@ -59,7 +59,7 @@ internal sealed class TinyObjective(TinyModel model, ulong seed = 5) : ITaskObje
         var classes = perClass && PerClass is { } split
             ? output.Predictions.ToDictionary(p => p.Key, p => split(F.Square(F.Sub(p.Value, _targets[p.Key])), p.Key))
             : new Dictionary<string, Tensor>();
-        return new TaskLosses(output, losses, new Dictionary<string, Tensor>(), classes);
+        return new TaskLosses(output.SharedFeature, losses, new Dictionary<string, Tensor>(), classes);
     }
 }
 

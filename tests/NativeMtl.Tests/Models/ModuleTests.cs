@@ -17,7 +17,7 @@ public class ModuleTests
 
         public BatchNorm2d Bn { get; }
 
-        public override NativeMtl.Tensor Forward(NativeMtl.Tensor x) => F.Relu(Bn.Forward(Conv.Forward(x)));
+        protected override NativeMtl.Tensor ForwardCore(NativeMtl.Tensor x) => F.Relu(Bn.Forward(Conv.Forward(x)));
     }
 
     [Fact]
