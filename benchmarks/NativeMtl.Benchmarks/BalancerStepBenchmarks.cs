@@ -76,7 +76,7 @@ public class BalancerStepBenchmarks
             if (device == "cuda" && !CudaRuntime.TryRegister(out _)) return "NA";
             using var bench = new BalancerStepBench((string)benchmarkCase.Parameters["Balancer"], device == "cuda" ? NativeMtl.Device.Cuda() : NativeMtl.Device.Cpu, Model);
             bench.Step();
-            return (bench.StepPeakBytes() / (1024.0 * 1024.0)).ToString("F1");
+            return (bench.MeasureStep().StepPeakBytes / (1024.0 * 1024.0)).ToString("F1");
         }
     }
 }

@@ -46,7 +46,8 @@ public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
         step.Backward(step.WeightedSum(_lambda!));
     }
 
-    /// <summary>−lr·(L(θ+) − L(θ−)) / 2ε, leaving the parameters, their gradients and the buffers as they were.</summary>
+    /// <summary>−lr·(L(θ+) − L(θ−)) / 2ε, leaving the parameters, their gradients and the buffers as they were. Every
+    /// update of the arenas happens in place, one group at a time, so no second set of parameters or gradients is made.</summary>
     internal Tensor Hypergradient(StepContext step)
     {
         var groups = step.Optimizer.Groups;
@@ -59,11 +60,13 @@ public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
         step.Optimizer.ZeroGrad();
         step.BackwardMainLossOnLookAheadBatch();
 
-        var normSquared = groups.Select(g => Ops.Reduce(ReduceOp.Sum, Ops.Unary(UnaryOp.Square, g.Grads), [])).Aggregate(Ops.Add);
+        // ε = epsilon_scale/‖d‖ over all arenas; the arenas' gradients become ε·d in place.
+        var normSquared = groups.Select(g => Ops.Reshape(Ops.GradientGram(Ops.Reshape(g.Grads, 1, -1)), [])).Aggregate(Ops.Add);
         var epsilon = Ops.Div(Tensors.Scalar(_epsilonScale, normSquared.DType, normSquared.Device),
             Ops.Scalar(ScalarOp.Clamp, Ops.Unary(UnaryOp.Sqrt, normSquared), 1e-30, double.PositiveInfinity));
-        var plus = Perturbed(step, saved, epsilon, +1);
-        var minus = Perturbed(step, saved, epsilon, -1);
+        foreach (var g in groups) Ops.MulInto(g.Grads, epsilon);
+        var plus = Perturbed(step, saved, Ops.AddInto);
+        var minus = Perturbed(step, saved, Ops.SubInto);
 
         for (int i = 0; i < groups.Count; i++) Ops.CopyInto(saved[i], groups[i].Values);
         foreach (var (buffer, copy) in buffers) Ops.CopyInto(copy, buffer);
@@ -71,26 +74,33 @@ public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
         return Ops.Div(Ops.MulAdd(Ops.Sub(plus, minus), -step.LearningRate), Ops.MulAdd(epsilon, 2));
     }
 
-    /// <summary>θ ← θ − lr·(g + weight decay·θ + momentum·buffer), the optimizer's SGD step without touching its state.</summary>
+    /// <summary>θ ← θ − lr·(g + weight decay·θ + momentum·buffer), the optimizer's SGD step without touching its
+    /// state, as θ·(1 − lr·weight decay) − lr·g − lr·momentum·buffer in place (the gradients are spent on the way).</summary>
     private static void VirtualStep(StepContext step)
     {
         var groups = step.Optimizer.Groups;
         var sgd = step.Optimizer as Sgd;
-        double weightDecay = sgd?.Options.WeightDecay ?? 0, momentum = sgd?.Options.Momentum ?? 0;
+        double lr = step.LearningRate, weightDecay = sgd?.Options.WeightDecay ?? 0, momentum = sgd?.Options.Momentum ?? 0;
         for (int i = 0; i < groups.Count; i++)
         {
-            var direction = Ops.Add(groups[i].Grads, Ops.MulAdd(groups[i].Values, weightDecay));
-            if (sgd?.MomentumBuffer(i) is { } buffer && step.Optimizer.Steps > 0) direction = Ops.Add(direction, Ops.MulAdd(buffer, momentum));
-            Ops.CopyInto(Ops.Sub(groups[i].Values, Ops.MulAdd(direction, step.LearningRate)), groups[i].Values);
+            using var scope = DisposeScope.Enter();
+            var (values, grads) = (groups[i].Values, groups[i].Grads);
+            if (weightDecay != 0) Ops.MulInto(values, Tensors.Scalar(1 - lr * weightDecay, values.DType, values.Device));
+            Ops.MulInto(grads, Tensors.Scalar(lr, grads.DType, grads.Device));
+            Ops.SubInto(values, grads);
+            if (sgd?.MomentumBuffer(i) is { } buffer && step.Optimizer.Steps > 0) Ops.SubInto(values, Ops.MulAdd(buffer, lr * momentum));
         }
     }
 
-    /// <summary>The task losses at θ + sign·ε·d, with θ the saved parameters and d the arenas' gradients.</summary>
-    private static Tensor Perturbed(StepContext step, Tensor[] saved, Tensor epsilon, int sign)
+    /// <summary>The task losses at θ ± ε·d, with θ the saved parameters and ε·d in the arenas' gradients.</summary>
+    private static Tensor Perturbed(StepContext step, Tensor[] saved, Action<Tensor, Tensor> apply)
     {
         var groups = step.Optimizer.Groups;
         for (int i = 0; i < groups.Count; i++)
-            Ops.CopyInto(Ops.Add(saved[i], Ops.Mul(groups[i].Grads, Ops.MulAdd(epsilon, sign))), groups[i].Values);
+        {
+            Ops.CopyInto(saved[i], groups[i].Values);
+            apply(groups[i].Values, groups[i].Grads);
+        }
         return step.EvaluateLosses();
     }
 

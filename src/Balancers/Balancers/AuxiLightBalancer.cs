@@ -9,8 +9,9 @@ namespace NativeMtl.Balancers;
 /// (option <c>beta</c>; the paper gives none: 0.1 here). λ starts at <c>initial_weight</c> (1; not given by the paper)
 /// and stays at or above <c>min_weight</c> (0, so an auxiliary task is never ascended; −∞ to follow the paper literally).
 /// Option <c>mode</c>: <c>exact</c> (the default) takes the inner products of the per-task gradients of every
-/// encoder parameter (K backward passes), streamed as seed 000 describes (3·M_enc): g_0 in one row, each g_i in turn
-/// in a second, ⟨g_0, g_i⟩ taken and λ_i·g_i added to the arena before the next task, so no K×P matrix is held;
+/// encoder parameter (K backward passes), streamed lighter than seed 000's 3·M_enc: g_0 is kept in one row, and each
+/// g_i is used parameter by parameter as its backward pass produces it (⟨g_0, g_i⟩ accumulated, λ_i·g_i added to the
+/// arena), so neither a K×P matrix nor a second row is held;
 /// <c>feature</c> takes them at the shared feature z instead (one encoder pass).
 /// </summary>
 public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
@@ -54,33 +55,40 @@ public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
         Ops.CopyInto(Gradients.Reorder(Gradients.InnerProductsWithFirst(gram), order, TaskNames), _innerProducts!);
     }
 
-    /// <summary>Rows [g_0; g_i] of one [2, P] buffer: the main task's gradient stays in the first, each auxiliary
-    /// task's takes the second in turn. Head gradients go to their arenas as each pass runs, scaled by λ.</summary>
+    /// <summary>One backward pass per task, each parameter's gradient used as it arrives: the main task's is kept in a
+    /// [P] row g_0 and added to the arena; each auxiliary task's is dotted with its slot of g_0 and added to the arena
+    /// scaled by λ_i. Only g_0 is held. Head gradients go to their arenas as each pass runs, scaled by λ.</summary>
     private void StreamSharedGradients(StepContext step)
     {
         var encoder = step.Encoder;
-        using var rows = Tensors.Empty(new Shape(2, (int)encoder.Size), encoder.Values.DType, encoder.Values.Device);
-        rows.MemoryRole = MemoryRole.BalancerBuffer;
-        using var main = Ops.Reshape(Ops.Slice(rows, 0, 0, 1), -1);
-        using var auxiliary = Ops.Reshape(Ops.Slice(rows, 0, 1, 2), -1);
-        step.SharedGradientInto(MainTask, main, _lambda!);
-        AddScaled(encoder.Grads, main, IndexOf(MainTask));
+        using var main = Tensors.Zeros(new Shape((int)encoder.Size), encoder.Values.DType, encoder.Values.Device);
+        main.MemoryRole = MemoryRole.BalancerBuffer;
+        var mainSlots = step.EncoderSlots(main);
+        var arenaSlots = step.EncoderSlots(encoder.Grads);
+        var lambda = Enumerable.Range(0, Tasks.Count).Select(k => Ops.Slice(_lambda!, 0, k, k + 1)).ToArray();
+        void AddScaled(int member, Tensor g, int k)
+        {
+            using var scaled = Ops.Mul(g, lambda[k]);
+            Ops.AddInto(arenaSlots[member], scaled);
+        }
+        step.StreamSharedGradient(MainTask, _lambda!, (member, g) =>
+        {
+            Ops.AddInto(mainSlots[member], g);
+            AddScaled(member, g, IndexOf(MainTask));
+        });
         Ops.FillInto(_innerProducts!, 0);
         foreach (var task in AuxiliaryTaskNames)
         {
             int k = IndexOf(task);
-            step.SharedGradientInto(task, auxiliary, _lambda!);
-            using (var gram = Ops.GradientGram(rows))
-                Ops.CopyInto(Ops.Slice(Ops.Reshape(gram, -1), 0, 1, 2), Ops.Slice(_innerProducts!, 0, k, k + 1));
-            AddScaled(encoder.Grads, auxiliary, k);
+            var innerProduct = Ops.Slice(_innerProducts!, 0, k, k + 1);
+            step.StreamSharedGradient(task, _lambda!, (member, g) =>
+            {
+                using var product = Ops.Mul(mainSlots[member], g);
+                using var sum = Ops.Reshape(Ops.Sum(product), 1);
+                Ops.AddInto(innerProduct, sum);
+                AddScaled(member, g, k);
+            });
         }
-    }
-
-    /// <summary>arena += λ_k·row, scaling the row in place (it is refilled before it is read again).</summary>
-    private void AddScaled(Tensor arena, Tensor row, int k)
-    {
-        Ops.MulInto(row, Ops.Slice(_lambda!, 0, k, k + 1));
-        Ops.AddInto(arena, row);
     }
 
     /// <summary>λ_i += α·β·⟨g_0, g_i⟩ for the auxiliary tasks, with the gradients of the step just taken.</summary>

@@ -170,24 +170,23 @@ public sealed class StepContext
     /// parameters after z are not touched.</summary>
     public Tensor SharedGradientsOf(IReadOnlyList<Tensor> losses) => GradientRows(losses, null);
 
-    /// <summary>Parameters level, one task at a time: ∂L_t/∂θ_encoder written into <paramref name="row"/> (a [P] tensor,
-    /// overwritten), and the task's gradients of the parameters after z added straight into their arenas, scaled by
-    /// the task's entry of <paramref name="headWeights"/> ([K], in task order). One pass; no K×P matrix, and no head
-    /// gradients kept.</summary>
-    public void SharedGradientInto(string task, Tensor row, Tensor headWeights)
+    /// <summary>Parameters level, streamed: one backward pass of a task's loss that hands each encoder parameter's
+    /// gradient ∂L_t/∂p to <paramref name="receive"/> (with p's index in the encoder's members) the moment it arrives,
+    /// and adds the task's gradients of the parameters after z straight into their arenas, scaled by the task's entry
+    /// of <paramref name="headWeights"/> ([K], in task order). A parameter reached along several paths is received
+    /// once per path. Each gradient is disposed when the receiver returns: nothing P-sized is held.</summary>
+    public void StreamSharedGradient(string task, Tensor headWeights, Action<int, Tensor> receive)
     {
-        if (row.Shape != new Shape((int)Encoder.Size)) throw new ShapeException("SharedGradientInto", $"row {row.Shape} is not [{Encoder.Size}]");
         int k = Tasks.Select(t => t.Name).ToList().IndexOf(task);
         if (k < 0) throw new ArgumentException($"task '{task}' is not one of the step's tasks");
         var weight = Ops.Reshape(Ops.Slice(headWeights, 0, k, k + 1), []);
-        Ops.FillInto(row, 0);
-        var slots = EncoderSlots(row);
+        var members = Encoder.Members.Select((m, i) => (m.Parameter.Value, i)).ToDictionary(e => e.Value, e => e.i);
         EncoderPasses++;
-        Autograd.Backward([Loss(task)], [null], [.. slots.Keys, .. _headParameters], (leaf, g) =>
+        Autograd.Backward([Loss(task)], [null], [.. members.Keys, .. _headParameters], (leaf, g) =>
         {
             using (g)
             {
-                if (slots.TryGetValue(leaf, out var slot)) Ops.AddInto(slot, g);
+                if (members.TryGetValue(leaf, out int member)) receive(member, g);
                 else
                 {
                     using var scaled = Ops.Mul(g, weight);
@@ -197,6 +196,13 @@ public sealed class StepContext
         }, retainGraph: true);
     }
 
+    /// <summary>Views of a [P] row laid out as the encoder's arena, one per member, each shaped like its parameter.</summary>
+    public IReadOnlyList<Tensor> EncoderSlots(Tensor row)
+    {
+        if (row.Shape != new Shape((int)Encoder.Size)) throw new ShapeException("EncoderSlots", $"row {row.Shape} is not [{Encoder.Size}]");
+        return Encoder.Members.Select(m => Ops.Reshape(Ops.Slice(row, 0, (int)m.Offset, (int)(m.Offset + m.Parameter.Value.Count)), m.Parameter.Shape.ToArray())).ToList();
+    }
+
     private Tensor GradientRows(IReadOnlyList<Tensor> losses, IReadOnlyList<string>? headsFor)
     {
         var matrix = Tensors.Zeros(new Shape(losses.Count, (int)Encoder.Size), Encoder.Values.DType, Encoder.Values.Device);
@@ -204,7 +210,8 @@ public sealed class StepContext
         for (int row = 0; row < losses.Count; row++)
         {
             EncoderPasses++;
-            var slots = EncoderSlots(Ops.Reshape(Ops.Slice(matrix, 0, row, row + 1), -1));
+            var slots = Encoder.Members.Select(m => m.Parameter.Value).Zip(EncoderSlots(Ops.Reshape(Ops.Slice(matrix, 0, row, row + 1), -1)))
+                .ToDictionary(e => e.First, e => e.Second);
             var heads = new Dictionary<Tensor, Tensor>();
             // Each encoder gradient lands in its row as it arrives; head gradients are kept per task for ApplyHeadGradients.
             Autograd.Backward([losses[row]], [null], [.. slots.Keys, .. headsFor is null ? [] : _headParameters], (leaf, g) =>
@@ -224,11 +231,6 @@ public sealed class StepContext
         }
         return matrix;
     }
-
-    /// <summary>Each encoder parameter's slot, a view shaped like the parameter, in a [P] row laid out as the arena.</summary>
-    private Dictionary<Tensor, Tensor> EncoderSlots(Tensor row) =>
-        Encoder.Members.ToDictionary(m => m.Parameter.Value,
-            m => Ops.Reshape(Ops.Slice(row, 0, (int)m.Offset, (int)(m.Offset + m.Parameter.Value.Count)), m.Parameter.Shape.ToArray()));
 
     /// <summary>Adds ∂total/∂θ for every parameter after z into their arenas, in a pass that stops at z.</summary>
     public void BackwardHeads(Tensor total)

@@ -1,5 +1,5 @@
-using NativeMtl.Kernels;
 using NativeMtl.Data;
+using NativeMtl.Kernels;
 using NativeMtl.Models;
 
 namespace NativeMtl.Balancers;
@@ -11,6 +11,13 @@ public sealed record StepBenchConfig(string Encoder = "resnet_small", string Hea
     /// <summary>DESIGN.md's GPU reference: ResNet-50 with dilation, ASPP heads, batch 8 at 288×384.</summary>
     public static StepBenchConfig Reference { get; } = new("resnet50", "aspp", 288, 384, 8);
 }
+
+/// <summary>What one training step holds. <see cref="StepPeakBytes"/> is its tensor peak beyond what lives between steps;
+/// <see cref="AtPeak"/> splits it (saved for backward by op kind, balancer buffers, transients), <see cref="BetweenSteps"/>
+/// splits what lives between steps (parameters, gradients, optimizer state, batch). <see cref="SavedBytes"/> is the most
+/// that graph nodes held at once, each storage once and parameters included, as PyTorch's saved-tensor hooks count;
+/// <see cref="WorkspaceBytes"/> the backends' scratch (im2col, GEMM packing, cuDNN), outside the tensor counters.</summary>
+public sealed record StepMemory(long StepPeakBytes, MemoryBreakdown AtPeak, MemoryBreakdown BetweenSteps, long SavedBytes, long WorkspaceBytes);
 
 /// <summary>
 /// One balancer's training step on a fixed batch of synthetic scenes (segmentation main; depth and normals
@@ -62,6 +69,9 @@ public sealed class BalancerStepBench : IDisposable
 
     public long ParameterCount => _model.ParameterCount;
 
+    /// <summary>P: the shared encoder's parameters, the length of one per-task gradient row.</summary>
+    public long EncoderParameterCount => _model.ParameterGroups.Encoder.Size;
+
     /// <summary>One training step, waited for; its intermediates are freed before it returns.</summary>
     public void Step()
     {
@@ -69,13 +79,33 @@ public sealed class BalancerStepBench : IDisposable
         Backends.For(Device).Synchronize();
     }
 
-    /// <summary>The most tensor memory one step holds beyond what lives between steps (model, optimizer, batch).</summary>
-    public long StepPeakBytes()
+    /// <summary>One step's memory: its peak beyond what lives between steps (model, optimizer, batch), where that
+    /// peak's bytes were, and what lives between steps.</summary>
+    public StepMemory MeasureStep()
     {
-        long live = MemoryCounters.LiveBytes;
+        var before = MemoryCounters.Breakdown;
         MemoryCounters.ResetPeaks();
+        WorkspaceCounters.ResetPeak();
         Step();
-        return MemoryCounters.PeakBytes - live;
+        return new StepMemory(MemoryCounters.PeakBytes - before.Total, MemoryCounters.PeakBreakdown.Minus(before), BetweenSteps(),
+            MemoryCounters.PeakSavedBytes, WorkspaceCounters.PeakBytes);
+    }
+
+    /// <summary>What this bench holds between steps, from its own tensors (the process-wide counters also hold
+    /// every other bench set up beside it).</summary>
+    private MemoryBreakdown BetweenSteps()
+    {
+        static long Size(IEnumerable<Tensor> tensors) => tensors.Sum(t => t.Count * t.DType.SizeInBytes());
+        var groups = _step.Optimizer.Groups;
+        var batches = new[] { _batch, _lookAhead }.SelectMany(b => new[] { b.Image, b.Labels, b.Depth, b.Normals, b.Curvature, b.Instances, b.ObjectCoordinates })
+            .OfType<Tensor>();
+        return MemoryBreakdown.Empty with
+        {
+            Parameters = Size(groups.Select(g => g.Values)),
+            Gradients = Size(groups.Select(g => g.Grads)),
+            OptimizerState = Size(_step.Optimizer.State().Select(s => s.State)),
+            Data = Size(batches),
+        };
     }
 
     /// <summary>Writes what a peer implementation needs to rebuild this benchmark and check its forward pass: the

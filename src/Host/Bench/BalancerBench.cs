@@ -5,15 +5,20 @@ using Spectre.Console;
 
 namespace NativeMtl.Host.Bench;
 
-/// <summary>One balancer's figures: the median step time, its ratio to Equal's, and the step's peak tensor memory.</summary>
-internal sealed record BalancerFigures(string Balancer, double MedianMs, double RatioToEqual, double StepPeakMiB, long Parameters);
+/// <summary>One balancer's figures: the median step time, its ratio to Equal's, and where the step's memory goes.</summary>
+internal sealed record BalancerFigures(string Balancer, double MedianMs, double RatioToEqual, StepMemory Memory, long Parameters)
+{
+    public double StepPeakMiB => Memory.StepPeakBytes / BalancerBench.MiB;
+}
 
 /// <summary>Times a training step per balancer on one device and model, with Equal always included as the baseline
 /// row. All balancers are set up side by side and their steps interleaved (one step of each in turn), so that a
 /// load passing over a shared machine, or the engine warming up, touches every balancer alike; each reports the
-/// median of its timed steps after the warm-up ones.</summary>
+/// median of its timed steps after the warm-up ones, then one more step measured for memory.</summary>
 internal static class BalancerBench
 {
+    public const double MiB = 1024.0 * 1024.0;
+
     public static IReadOnlyList<BalancerFigures> Run(Device device, StepBenchConfig model, IReadOnlyList<string> balancers, int warmup, int steps,
         Action<string> progress)
     {
@@ -39,7 +44,7 @@ internal static class BalancerBench
             }
             var medians = times.Select(Median).ToArray();
             return order.Select((name, b) => new BalancerFigures(name, medians[b], medians[b] / medians[0],
-                benches[b].StepPeakBytes() / (1024.0 * 1024.0), benches[b].ParameterCount)).ToList();
+                benches[b].MeasureStep(), benches[b].ParameterCount)).ToList();
         }
         finally
         {
@@ -56,11 +61,29 @@ internal static class BalancerBench
 
     public static void Print(IAnsiConsole console, string title, IReadOnlyList<BalancerFigures> figures)
     {
-        var table = new Table().Title(title).AddColumns("balancer", "step ms (median)", "ratio to equal", "step peak MiB");
+        var equal = figures[0].Memory.StepPeakBytes;
+        var table = new Table().Title(title).AddColumns("balancer", "step ms (median)", "ratio to equal", "step peak MiB", "peak / equal's");
         foreach (var f in figures)
-            table.AddRow(f.Balancer, $"{f.MedianMs:F1}", $"{f.RatioToEqual:F2}", $"{f.StepPeakMiB:F1}");
+            table.AddRow(f.Balancer, $"{f.MedianMs:F1}", $"{f.RatioToEqual:F2}", $"{f.StepPeakMiB:F1}", $"{(double)f.Memory.StepPeakBytes / equal:F2}");
         console.Write(table);
+
+        var memory = new Table().Title("where the step peak goes (MiB); saved = what graph nodes hold, each storage once, parameters included")
+            .AddColumns("balancer", "saved for backward", "balancer buffers", "transients", "saved (all)", "workspace");
+        foreach (var f in figures)
+        {
+            var m = f.Memory;
+            memory.AddRow(f.Balancer, Mib(m.AtPeak.Saved), Mib(m.AtPeak.BalancerBuffers), Mib(m.AtPeak.Transient), Mib(m.SavedBytes), Mib(m.WorkspaceBytes));
+        }
+        console.Write(memory);
+
+        var between = figures[0].Memory.BetweenSteps;
+        console.WriteLine($"held between steps (MiB): parameters {Mib(between.Parameters)}, gradients {Mib(between.Gradients)}, " +
+            $"optimizer state {Mib(between.OptimizerState)}, batches {Mib(between.Data)}");
+        var ops = figures[0].Memory.AtPeak.SavedByOp.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {Mib(e.Value)}");
+        console.WriteLine($"equal's saved activations by op kind (MiB): {string.Join(", ", ops)}");
     }
+
+    private static string Mib(long bytes) => (bytes / MiB).ToString("F1");
 
     public static string Json(Device device, StepBenchConfig model, int warmup, int steps, IReadOnlyList<BalancerFigures> figures) =>
         JsonSerializer.Serialize(new
@@ -78,6 +101,30 @@ internal static class BalancerBench
                 median_ms = f.MedianMs,
                 ratio_to_equal = f.RatioToEqual,
                 step_peak_mib = f.StepPeakMiB,
+                step_peak_bytes = f.Memory.StepPeakBytes,
+                saved_bytes = f.Memory.SavedBytes,
+                memory = new
+                {
+                    at_peak = new
+                    {
+                        saved_for_backward = f.Memory.AtPeak.Saved,
+                        saved_by_op = f.Memory.AtPeak.SavedByOp,
+                        balancer_buffers = f.Memory.AtPeak.BalancerBuffers,
+                        transients = f.Memory.AtPeak.Transient,
+                        parameters = f.Memory.AtPeak.Parameters,
+                        gradients = f.Memory.AtPeak.Gradients,
+                        optimizer_state = f.Memory.AtPeak.OptimizerState,
+                        data = f.Memory.AtPeak.Data,
+                    },
+                    between_steps = new
+                    {
+                        parameters = f.Memory.BetweenSteps.Parameters,
+                        gradients = f.Memory.BetweenSteps.Gradients,
+                        optimizer_state = f.Memory.BetweenSteps.OptimizerState,
+                        data = f.Memory.BetweenSteps.Data,
+                    },
+                    workspace = f.Memory.WorkspaceBytes,
+                },
                 parameters = f.Parameters,
             }),
         }, new JsonSerializerOptions { WriteIndented = true });

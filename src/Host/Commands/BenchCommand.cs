@@ -21,6 +21,9 @@ public static class BenchCommand
             DefaultValueFactory = _ => "small",
         };
         model.AcceptOnlyFromAmong("small", "reference");
+        var batch = new Option<int?>("--batch") { Description = "images per batch instead of the model's (small 8, reference 8)" };
+        var height = new Option<int?>("--height") { Description = "image height instead of the model's (small 96, reference 288)" };
+        var width = new Option<int?>("--width") { Description = "image width instead of the model's (small 128, reference 384)" };
         var balancers = new Option<string>("--balancers") { Description = "comma-separated balancer names (default: all)" };
         var warmup = new Option<int>("--warmup") { Description = "untimed steps first", DefaultValueFactory = _ => 3 };
         var steps = new Option<int>("--steps") { Description = "timed steps (the median is reported)", DefaultValueFactory = _ => 10 };
@@ -28,18 +31,25 @@ public static class BenchCommand
         var kernels = new Option<bool>("--kernels") { Description = "benchmark the gradient-geometry kernels instead of the balancers" };
         var export = new Option<FileInfo?>("--export")
         {
-            Description = "instead of timing, write the model's weights, one batch and its predictions to this safetensors file for benchmarks/peers/pytorch_reference.py",
+            Description = "instead of timing, write the model's weights, one batch and its predictions to this safetensors file for benchmarks/peers/pytorch_peer.py",
         };
         var command = new Command("bench", "time one training step per balancer against Equal (or, with --kernels, the gradient kernels)");
-        foreach (var o in new Option[] { device, model, balancers, warmup, steps, json, kernels, export }) command.Options.Add(o);
+        foreach (var o in new Option[] { device, model, batch, height, width, balancers, warmup, steps, json, kernels, export }) command.Options.Add(o);
         command.SetAction(parsed => Run(parsed.GetValue(device)!, parsed.GetValue(model)!, parsed.GetValue(balancers), parsed.GetValue(warmup),
-            parsed.GetValue(steps), parsed.GetValue(json), parsed.GetValue(kernels), output, error, parsed.GetValue(export)));
+            parsed.GetValue(steps), parsed.GetValue(json), parsed.GetValue(kernels), output, error, parsed.GetValue(export),
+            (parsed.GetValue(batch), parsed.GetValue(height), parsed.GetValue(width))));
         return command;
     }
 
     public static int Run(string deviceName, string modelName, string? balancerList, int warmup, int steps, FileInfo? json, bool kernels,
-        TextWriter output, TextWriter error, FileInfo? export = null)
+        TextWriter output, TextWriter error, FileInfo? export = null, (int? Batch, int? Height, int? Width) size = default)
     {
+        foreach (var (name, value) in new[] { ("--batch", size.Batch), ("--height", size.Height), ("--width", size.Width) })
+            if (value is < 1)
+            {
+                error.WriteLine($"nativemtl bench: {name} must be at least 1 (got {value})");
+                return ExitCodes.Usage;
+            }
         if (!DeviceChoice.TryOpen(deviceName, out var device, out string whyNot))
         {
             error.WriteLine($"nativemtl bench: {whyNot}");
@@ -64,7 +74,13 @@ public static class BenchCommand
             KernelBench.Run(device, console);
             return ExitCodes.Success;
         }
-        var config = modelName == "reference" ? StepBenchConfig.Reference : new StepBenchConfig();
+        var preset = modelName == "reference" ? StepBenchConfig.Reference : new StepBenchConfig();
+        var config = preset with
+        {
+            Batch = size.Batch ?? preset.Batch,
+            Height = size.Height ?? preset.Height,
+            Width = size.Width ?? preset.Width,
+        };
         if (export is not null)
         {
             using var bench = new BalancerStepBench("equal", device, config);

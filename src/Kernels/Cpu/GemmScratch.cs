@@ -31,15 +31,21 @@ internal sealed unsafe class GemmScratch
         if (bytes > _bytes)
         {
             NativeMemory.AlignedFree(_memory);
+            WorkspaceCounters.Released((long)_bytes);
             _memory = null;
             _bytes = 0;
             _memory = NativeMemory.AlignedAlloc(bytes, Alignment);
             _bytes = bytes;
+            WorkspaceCounters.Allocated((long)bytes);
         }
         return (byte*)_memory;
     }
 
-    ~GemmScratch() => NativeMemory.AlignedFree(_memory);
+    ~GemmScratch()
+    {
+        NativeMemory.AlignedFree(_memory);
+        WorkspaceCounters.Released((long)_bytes);
+    }
 
     /// <summary>Rounds a byte count up to the alignment, so regions carved one after another stay aligned.</summary>
     public static nuint Align(nuint bytes) => (bytes + Alignment - 1) & ~(nuint)(Alignment - 1);

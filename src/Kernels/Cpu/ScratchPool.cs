@@ -30,6 +30,7 @@ internal static unsafe class ScratchPool
                 return new Lease(block);
             }
         }
+        WorkspaceCounters.Allocated(byteLength);
         return new Lease(new Block((nint)NativeMemory.AlignedAlloc((nuint)Math.Max(byteLength, 1), 64), byteLength));
     }
 
@@ -47,6 +48,7 @@ internal static unsafe class ScratchPool
             Free.RemoveAt(smallest);
         }
         NativeMemory.AlignedFree((void*)block.Pointer);
+        WorkspaceCounters.Released(block.ByteLength);
     }
 
     internal readonly record struct Block(nint Pointer, long ByteLength);

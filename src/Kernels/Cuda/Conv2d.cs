@@ -6,8 +6,10 @@ namespace NativeMtl.Kernels.Cuda;
 /// <summary>
 /// Convolutions on cuDNN's legacy API: NCHW tensor and KCRS filter descriptors, a cross-correlation descriptor
 /// with the group count and CUDNN_FMA_MATH (so Float32 never runs as TF32), and the algorithm cuDNN's v7
-/// heuristics rank first among those that keep FMA math. A plan (descriptors, algorithm, workspace size) is built
-/// once per shape and reused; the workspace is shared and grows as plans need.
+/// heuristics rank first among those that keep FMA math and need no more workspace than
+/// <see cref="CudnnWorkspaceLimit"/>. A plan (descriptors, algorithm, workspace size) is built once per shape and
+/// reused. Each call takes its workspace from the stream-ordered pool and gives it back right after, so between
+/// convolutions that memory serves tensors instead of sitting in a buffer that only grows.
 /// </summary>
 public sealed unsafe partial class CudaBackend
 {
@@ -24,18 +26,69 @@ public sealed unsafe partial class CudaBackend
 
     private readonly ConcurrentDictionary<ConvKey, ConvPlan> _convPlans = new();
 
+    /// <summary>The most workspace one convolution may take (256 MiB, or NATIVEMTL_CUDNN_WORKSPACE_MIB). An algorithm
+    /// that needs no workspace always exists, so the cap only ever trades a little speed for memory.</summary>
+    public long CudnnWorkspaceLimit { get; init; } =
+        (long.TryParse(Environment.GetEnvironmentVariable("NATIVEMTL_CUDNN_WORKSPACE_MIB"), out long mib) && mib >= 0 ? mib : 256) << 20;
+
+    /// <summary>
+    /// The algorithm to run from cuDNN's heuristic ranking: the first that succeeds, keeps FMA math and fits
+    /// <paramref name="workspaceLimit"/>; else the first that succeeds and fits; else the one that succeeds with
+    /// the least workspace. -1 when none succeeds.
+    /// </summary>
+    internal static int ChooseAlgorithm(ReadOnlySpan<Cudnn.AlgorithmPerformance> ranked, long workspaceLimit)
+    {
+        int fits = -1, smallest = -1;
+        nuint smallestMemory = 0;
+        foreach (var r in ranked)
+        {
+            if (r.Status != Cudnn.StatusSuccess) continue;
+            if ((long)r.Memory <= workspaceLimit)
+            {
+                if (r.MathType == Cudnn.FmaMath) return r.Algorithm;
+                if (fits < 0) fits = r.Algorithm;
+            }
+            if (smallest < 0 || r.Memory < smallestMemory) (smallest, smallestMemory) = (r.Algorithm, r.Memory);
+        }
+        return fits >= 0 ? fits : smallest;
+    }
+
+    /// <summary>A convolution's workspace from the stream-ordered pool, freed (in stream order) once the call is queued.</summary>
+    private readonly struct ConvWorkspace : IDisposable
+    {
+        private readonly CudaDevice _gpu;
+
+        public ConvWorkspace(CudaDevice gpu, long bytes)
+        {
+            _gpu = gpu;
+            Bytes = bytes;
+            Address = bytes > 0 ? gpu.Allocate(bytes) : 0;
+            WorkspaceCounters.Allocated(bytes);
+        }
+
+        public ulong Address { get; }
+
+        public long Bytes { get; }
+
+        public void Dispose()
+        {
+            if (Address != 0) _gpu.Free(Address);
+            WorkspaceCounters.Released(Bytes);
+        }
+    }
+
     public void Conv2dForward(TensorRef x, TensorRef w, TensorRef? bias, TensorRef y, Conv2dGeometry geometry)
     {
         var gpu = Vendor("Conv2dForward", "cuDNN");
         var plan = Plan(gpu, ConvPass.Forward, x, w, y, geometry);
         string context = $"Conv2dForward on {x}, {w}, {y}";
-        ulong workspace = gpu.CudnnWorkspace(plan.WorkspaceBytes);
+        using var workspace = new ConvWorkspace(gpu, plan.WorkspaceBytes);
         float oneF = 1, zeroF = 0;
         double oneD = 1, zeroD = 0;
         bool wide = x.DType == DType.Float64;
         void* one = wide ? &oneD : &oneF, zero = wide ? &zeroD : &zeroF;
         Cudnn.Check(Cudnn.cudnnConvolutionForward(gpu.Cudnn, one, plan.X, Address(x, "Conv2dForward"), plan.W, Address(w, "Conv2dForward"),
-            plan.Conv, plan.Algorithm, workspace, (nuint)plan.WorkspaceBytes, zero, plan.Y, Address(y, "Conv2dForward")), "cudnnConvolutionForward", context);
+            plan.Conv, plan.Algorithm, workspace.Address, (nuint)plan.WorkspaceBytes, zero, plan.Y, Address(y, "Conv2dForward")), "cudnnConvolutionForward", context);
         if (bias is not { } b) return;
         var biasDescriptor = TensorDescriptor(x.DType, 1, w.Shape[0], 1, 1);
         try
@@ -53,13 +106,13 @@ public sealed unsafe partial class CudaBackend
     {
         var gpu = Vendor("Conv2dBackwardData", "cuDNN");
         var plan = Plan(gpu, ConvPass.BackwardData, gx, w, gy, geometry);
-        ulong workspace = gpu.CudnnWorkspace(plan.WorkspaceBytes);
+        using var workspace = new ConvWorkspace(gpu, plan.WorkspaceBytes);
         float oneF = 1, zeroF = 0;
         double oneD = 1, zeroD = 0;
         bool wide = gy.DType == DType.Float64;
         void* one = wide ? &oneD : &oneF, zero = wide ? &zeroD : &zeroF;
         Cudnn.Check(Cudnn.cudnnConvolutionBackwardData(gpu.Cudnn, one, plan.W, Address(w, "Conv2dBackwardData"), plan.Y, Address(gy, "Conv2dBackwardData"),
-            plan.Conv, plan.Algorithm, workspace, (nuint)plan.WorkspaceBytes, zero, plan.X, Address(gx, "Conv2dBackwardData")),
+            plan.Conv, plan.Algorithm, workspace.Address, (nuint)plan.WorkspaceBytes, zero, plan.X, Address(gx, "Conv2dBackwardData")),
             "cudnnConvolutionBackwardData", $"Conv2dBackwardData on {gy}, {w}, {gx}");
     }
 
@@ -67,13 +120,13 @@ public sealed unsafe partial class CudaBackend
     {
         var gpu = Vendor("Conv2dBackwardFilter", "cuDNN");
         var plan = Plan(gpu, ConvPass.BackwardFilter, x, gw, gy, geometry);
-        ulong workspace = gpu.CudnnWorkspace(plan.WorkspaceBytes);
+        using var workspace = new ConvWorkspace(gpu, plan.WorkspaceBytes);
         float oneF = 1, zeroF = 0;
         double oneD = 1, zeroD = 0;
         bool wide = x.DType == DType.Float64;
         void* one = wide ? &oneD : &oneF, zero = wide ? &zeroD : &zeroF;
         Cudnn.Check(Cudnn.cudnnConvolutionBackwardFilter(gpu.Cudnn, one, plan.X, Address(x, "Conv2dBackwardFilter"), plan.Y, Address(gy, "Conv2dBackwardFilter"),
-            plan.Conv, plan.Algorithm, workspace, (nuint)plan.WorkspaceBytes, zero, plan.W, Address(gw, "Conv2dBackwardFilter")),
+            plan.Conv, plan.Algorithm, workspace.Address, (nuint)plan.WorkspaceBytes, zero, plan.W, Address(gw, "Conv2dBackwardFilter")),
             "cudnnConvolutionBackwardFilter", $"Conv2dBackwardFilter on {x}, {gy}, {gw}");
     }
 
@@ -115,11 +168,7 @@ public sealed unsafe partial class CudaBackend
                 Cudnn.Check(Cudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, xd, yd, cd, wd, Requested, out returned, results), "cudnnGetConvolutionBackwardFilterAlgorithm_v7", context);
                 break;
         }
-        int algorithm = -1;
-        for (int i = 0; i < returned && algorithm < 0; i++)
-            if (results[i].Status == Cudnn.StatusSuccess && results[i].MathType == Cudnn.FmaMath) algorithm = results[i].Algorithm;
-        for (int i = 0; i < returned && algorithm < 0; i++)
-            if (results[i].Status == Cudnn.StatusSuccess) algorithm = results[i].Algorithm;
+        int algorithm = ChooseAlgorithm(new ReadOnlySpan<Cudnn.AlgorithmPerformance>(results, returned), CudnnWorkspaceLimit);
         if (algorithm < 0) throw new CudaException(0, "cudnnGetConvolution*Algorithm_v7", context, $"none of the {returned} algorithms cuDNN proposed can run");
         // The heuristics may report another math type for an algorithm; the descriptor keeps FMA math regardless.
         Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(cd, Cudnn.FmaMath), "cudnnSetConvolutionMathType", context);

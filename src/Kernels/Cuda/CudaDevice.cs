@@ -18,8 +18,6 @@ public sealed unsafe class CudaDevice : IDeviceMemory, IDisposable
     [ThreadStatic] private static nint _currentContext;
 
     private readonly nint _context;
-    private ulong _cudnnWorkspace;
-    private long _cudnnWorkspaceBytes;
     private bool _disposed;
 
     private CudaDevice(int ordinal, int handle, nint context)
@@ -109,6 +107,7 @@ public sealed unsafe class CudaDevice : IDeviceMemory, IDisposable
         Cublas = cublas;
         Native.Cublas.Check(Native.Cublas.cublasSetStream(cublas, Stream), "cublasSetStream");
         Native.Cublas.Check(Native.Cublas.cublasSetWorkspace(cublas, Allocate(CublasWorkspaceBytes), (nuint)CublasWorkspaceBytes), "cublasSetWorkspace");
+        WorkspaceCounters.Allocated(CublasWorkspaceBytes);
         Native.Cublas.Check(Native.Cublas.cublasSetMathMode(cublas, Native.Cublas.DefaultMath), "cublasSetMathMode");
 
         Native.Cudnn.Check(Native.Cudnn.cudnnCreate(out nint cudnn), "cudnnCreate");
@@ -173,16 +172,6 @@ public sealed unsafe class CudaDevice : IDeviceMemory, IDisposable
     {
         Enter();
         Driver.Check(Driver.cuStreamSynchronize(Stream), "cuStreamSynchronize", "waiting for queued work (an earlier kernel or library call may have failed)");
-    }
-
-    /// <summary>A cuDNN workspace of at least <paramref name="bytes"/>, grown (never shrunk) as convolutions need.</summary>
-    internal ulong CudnnWorkspace(long bytes)
-    {
-        if (bytes <= _cudnnWorkspaceBytes) return _cudnnWorkspace;
-        if (_cudnnWorkspaceBytes > 0) Free(_cudnnWorkspace);
-        _cudnnWorkspace = Allocate(bytes);
-        _cudnnWorkspaceBytes = bytes;
-        return _cudnnWorkspace;
     }
 
     /// <summary>Milliseconds of GPU time taken by <paramref name="work"/>, measured with events on the stream.</summary>

@@ -59,6 +59,9 @@ public static partial class Ops
     /// <summary>destination += x (x broadcast to destination's shape), in place.</summary>
     public static void AddInto(Tensor destination, Tensor x) => BinaryInto(BinaryOp.Add, destination, x);
 
+    /// <summary>destination −= x (x broadcast to destination's shape), in place.</summary>
+    public static void SubInto(Tensor destination, Tensor x) => BinaryInto(BinaryOp.Sub, destination, x);
+
     /// <summary>destination *= x (x broadcast to destination's shape), in place.</summary>
     public static void MulInto(Tensor destination, Tensor x) => BinaryInto(BinaryOp.Mul, destination, x);
 

@@ -87,6 +87,33 @@ public class GradientTests
             Assert.True(result.RelativeError < 1e-6, $"{name}, {result}");
     }
 
+    /// <summary>Each function gets its differentiable inputs as intermediates (x·1) whose handles are disposed right
+    /// after the forward pass: a rule that reads anything but what it saved finds a disposed tensor. The gradients
+    /// must be the ones a run that keeps every handle gets.</summary>
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void RulesReadOnlyWhatTheirFunctionSaved(string name)
+    {
+        using var scope = DisposeScope.Enter();
+        var c = Cases[name];
+        var leaves = c.Inputs();
+        var differentiable = leaves.Where(x => x.RequiresGrad).ToArray();
+        double[][] Gradients(bool disposeInputs)
+        {
+            using var inner = DisposeScope.Enter();
+            var intermediates = leaves.Select(x => x.RequiresGrad ? F.MulAdd(x, 1) : x).ToArray();
+            var y = c.Function(intermediates);
+            if (disposeInputs)
+                foreach (var (x, leaf) in intermediates.Zip(leaves))
+                    if (!ReferenceEquals(x, leaf)) x.Dispose();
+            var loss = F.Sum(F.Mul(y, Tensors.Normal(y.Shape, new Generator(3), dtype: DType.Float64)));
+            return Autograd.Grad([loss], differentiable).Select(g => g.ToArray<double>()).ToArray();
+        }
+        var kept = Gradients(disposeInputs: false);
+        var disposed = Gradients(disposeInputs: true);
+        for (int i = 0; i < kept.Length; i++) Assert.Equal(kept[i], disposed[i]);
+    }
+
     [Fact]
     public void TheCheckerCatchesAWrongBackwardRule()
     {

@@ -23,6 +23,39 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void BenchTakesTheBatchAndImageSizeAndSplitsEachStepsMemory()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
+        var output = new StringWriter();
+        int code = BenchCommand.Run("cpu", "small", "auxilight", 0, 1, new FileInfo(json), false, output, new StringWriter(), size: (2, 32, 48));
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("where the step peak goes", output.ToString());
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var model = document.RootElement.GetProperty("model");
+        Assert.Equal((2, 32, 48), (model.GetProperty("batch").GetInt32(), model.GetProperty("height").GetInt32(), model.GetProperty("width").GetInt32()));
+        foreach (var balancer in document.RootElement.GetProperty("balancers").EnumerateArray())
+        {
+            var atPeak = balancer.GetProperty("memory").GetProperty("at_peak");
+            long parts = new[] { "saved_for_backward", "balancer_buffers", "transients", "parameters", "gradients", "optimizer_state", "data" }
+                .Sum(name => atPeak.GetProperty(name).GetInt64());
+            Assert.Equal(balancer.GetProperty("step_peak_bytes").GetInt64(), parts);
+            Assert.Equal(atPeak.GetProperty("saved_for_backward").GetInt64(), atPeak.GetProperty("saved_by_op").EnumerateObject().Sum(op => op.Value.GetInt64()));
+            Assert.True(balancer.GetProperty("saved_bytes").GetInt64() > 0);
+        }
+        File.Delete(json);
+    }
+
+    [Theory]
+    [InlineData(0, 32, 48, "--batch must be at least 1 (got 0)")]
+    [InlineData(2, -1, 48, "--height must be at least 1 (got -1)")]
+    public void ASizeBelowOneIsOneLineAndAUsageError(int batch, int height, int width, string message)
+    {
+        var error = new StringWriter();
+        Assert.Equal(ExitCodes.Usage, BenchCommand.Run("cpu", "small", null, 0, 1, null, false, new StringWriter(), error, size: (batch, height, width)));
+        Assert.Equal($"nativemtl bench: {message}" + Environment.NewLine, error.ToString());
+    }
+
+    [Fact]
     public void AnUnknownBalancerIsOneLineAndAUsageError()
     {
         var error = new StringWriter();
