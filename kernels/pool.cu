@@ -1,7 +1,8 @@
 // Max and average pooling over contiguous NCHW planes with PyTorch's semantics (ceil_mode false), as custom
 // kernels rather than cuDNN: cuDNN's max-pool backward breaks ties and treats NaN differently from PyTorch
 // and the CPU backend. Forward: a thread per output. Backward: a thread per input element gathers from every
-// window that covers it, so no atomics are needed and the result does not depend on scheduling.
+// window that covers it, so no atomics are needed and the result does not depend on scheduling. Max pooling's
+// forward-mode rule is the forward kernel reading a second tensor (the tangent) at x's maximum.
 #include "prelude.cuh"
 
 // Same layout as the C# PoolWindow: kernel, stride and padding per axis, and the divisor rule.
@@ -52,8 +53,9 @@ NMTL_DEV T avg_divisor(const PoolWindow& p, int h0, int h1, int w0, int w1)
     return (T)(p.count_include_pad ? p.kernel_h * p.kernel_w : (h1 - h0) * (w1 - w0));
 }
 
+// y = each window's value of v at x's maximum (max, v = x: the forward pass; v = x's tangent: its JVP), or x's mean.
 template <typename T>
-NMTL_DEV void pool_forward(bool max, i64 total, int in_h, int in_w, int out_h, int out_w, PoolWindow p, const T* x, T* y)
+NMTL_DEV void pool_forward(bool max, i64 total, int in_h, int in_w, int out_h, int out_w, PoolWindow p, const T* x, const T* v, T* y)
 {
     NMTL_GRID_STRIDE(k, total)
     {
@@ -65,7 +67,7 @@ NMTL_DEV void pool_forward(bool max, i64 total, int in_h, int in_w, int out_h, i
         const T* xp = x + plane * in_h * in_w;
         if (max)
         {
-            y[k] = xp[window_argmax(xp, in_w, h0, h1, w0, w1)];
+            y[k] = v[plane * in_h * in_w + window_argmax(xp, in_w, h0, h1, w0, w1)];
             continue;
         }
         T sum = 0;
@@ -110,13 +112,19 @@ NMTL_DEV void pool_backward(bool max, i64 total, int in_h, int in_w, int out_h, 
     NMTL_KERNEL max_pool_forward_##suffix(i64 total, int in_h, int in_w, int out_h, int out_w, PoolWindow p,        \
                                           const T* x, T* y)                                                          \
     {                                                                                                                \
-        pool_forward<T>(true, total, in_h, in_w, out_h, out_w, p, x, y);                                             \
+        pool_forward<T>(true, total, in_h, in_w, out_h, out_w, p, x, x, y);                                          \
     }                                                                                                                \
     NMTL_EXPORT(max_pool_forward_##suffix)                                                                           \
+    NMTL_KERNEL max_pool_jvp_##suffix(i64 total, int in_h, int in_w, int out_h, int out_w, PoolWindow p,            \
+                                      const T* x, const T* tx, T* ty)                                                \
+    {                                                                                                                \
+        pool_forward<T>(true, total, in_h, in_w, out_h, out_w, p, x, tx, ty);                                        \
+    }                                                                                                                \
+    NMTL_EXPORT(max_pool_jvp_##suffix)                                                                               \
     NMTL_KERNEL avg_pool_forward_##suffix(i64 total, int in_h, int in_w, int out_h, int out_w, PoolWindow p,        \
                                           const T* x, T* y)                                                          \
     {                                                                                                                \
-        pool_forward<T>(false, total, in_h, in_w, out_h, out_w, p, x, y);                                            \
+        pool_forward<T>(false, total, in_h, in_w, out_h, out_w, p, x, x, y);                                         \
     }                                                                                                                \
     NMTL_EXPORT(avg_pool_forward_##suffix)                                                                           \
     NMTL_KERNEL max_pool_backward_##suffix(i64 total, int in_h, int in_w, int out_h, int out_w, PoolWindow p,       \

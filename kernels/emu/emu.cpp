@@ -9,6 +9,7 @@
 // its block's and warp's barriers, as an exited GPU thread no longer holds up bar.sync. Launches are
 // serialized, since the static shared memory belongs to one block at a time.
 #define NMTL_EMU 1
+#include "../class_sum.cu"
 #include "../copy_fill.cu"
 #include "../elementwise.cu"
 #include "../grad_geometry.cu"

@@ -13,18 +13,35 @@ namespace NativeMtl;
 public static class Autograd
 {
     /// <summary>
-    /// Records a node for <paramref name="output"/> when recording is on and an input needs gradients. The node
-    /// keeps a handle on each tensor of <paramref name="saved"/> (null entries save nothing) until its rule has run,
-    /// so the caller may dispose its own handles at once; save only what the rule reads for the inputs that need a
-    /// gradient (<see cref="NeedsGradient"/> tells which). The rule gets the output gradient, the saved tensors and
-    /// which inputs need one, and returns a gradient of each input's shape (or null).
+    /// Gives <paramref name="output"/> its tangent when an input carries one (forward mode), and records a node for
+    /// it when recording is on and an input needs gradients (reverse mode).
+    /// <para>Forward: <paramref name="jvp"/> gets each input's tangent (null for none) and returns the output's,
+    /// from the inputs and output as they are now; it runs at once, with nothing recorded.</para>
+    /// <para>Reverse: the node keeps a handle on each tensor of <paramref name="saved"/> (null entries save nothing)
+    /// until its rule has run, so the caller may dispose its own handles at once; save only what the rule reads for
+    /// the inputs that need a gradient (<see cref="NeedsGradient"/> tells which). The rule gets the output gradient,
+    /// the saved tensors and which inputs need one, and returns a gradient of each input's shape (or null).</para>
     /// </summary>
-    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor?[] saved, BackwardRule backward)
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor?[] saved, BackwardRule backward, JvpRule? jvp = null)
     {
+        if (inputs.Any(i => i.Tangent is not null)) output.Tangent = Tangent(name, output, inputs, jvp);
         if (!GradMode.IsEnabled || !inputs.Any(i => i.RequiresGrad)) return output;
         var held = saved.Select(t => t?.SaveForBackward(name)).ToArray();
         output.GradFn = new Node(name, inputs.Select(EdgeTo).ToArray(), inputs.Select(i => i.Shape).ToArray(), held, backward);
         return output;
+    }
+
+    /// <summary>Runs a JVP rule in a scope of its own (its temporaries go at once), without recording, and gives the
+    /// output a tangent handle of its own even when the rule passes an input's tangent through.</summary>
+    private static Tensor Tangent(string name, Tensor output, Tensor[] inputs, JvpRule? jvp)
+    {
+        if (jvp is null) throw new InvalidOperationException($"{name} has no forward-mode (JVP) rule, and one of its inputs carries a tangent");
+        using var scope = DisposeScope.Enter();
+        using var _ = GradMode.NoGrad();
+        var tangent = jvp(inputs.Select(i => i.Tangent).ToArray());
+        if (tangent.Shape != output.Shape)
+            throw new InvalidOperationException($"{name} forward-mode rule returned a tangent of shape {tangent.Shape} for an output of shape {output.Shape}");
+        return tangent.Scope == scope && !inputs.Any(i => ReferenceEquals(i.Tangent, tangent)) ? tangent.DetachFromScope() : Ops.Alias(tangent).DetachFromScope();
     }
 
     /// <summary>Whether a function recorded now will need a gradient for <paramref name="input"/>: what decides

@@ -79,6 +79,10 @@ internal sealed class Node : IGradFn
     public override string ToString() => Name;
 }
 
+/// <summary>A differentiable function's forward-mode rule: each input's tangent (null for a zero tangent) to the output's
+/// tangent, J·v. It runs during the forward pass, so it may read the inputs and the output directly.</summary>
+public delegate Tensor JvpRule(IReadOnlyList<Tensor?> tangents);
+
 /// <summary>A differentiable function's backward rule: the gradient of its output, the tensors it saved (in the
 /// order it gave them, null where it saved nothing) and which inputs need a gradient, to a gradient per input
 /// (null where none is needed). A rule reads tensor data only through <paramref name="saved"/>: the inputs' own

@@ -84,7 +84,17 @@ public interface IBackend
     /// <summary>Routes each gy to the first position of its window's maximum, overwriting gx.</summary>
     void MaxPool2dBackward(TensorRef x, TensorRef y, TensorRef gy, TensorRef gx, Pool2dGeometry geometry);
 
+    /// <summary>Forward mode: each window's value of the tangent tx at the first position of x's maximum there.</summary>
+    void MaxPool2dJvp(TensorRef x, TensorRef tx, TensorRef ty, Pool2dGeometry geometry);
+
     void AvgPool2dForward(TensorRef x, TensorRef y, Pool2dGeometry geometry);
+
+    /// <summary>sums[c] = Σ values[i] over the positions whose Int32 label is c (labels outside [0, C) count for no
+    /// class); all contiguous, values and labels of one size.</summary>
+    void ClassSum(TensorRef values, TensorRef labels, TensorRef sums);
+
+    /// <summary>y[i] = g[labels[i]] (0 where the label is outside [0, C)): the transpose of <see cref="ClassSum"/>.</summary>
+    void ClassGather(TensorRef g, TensorRef labels, TensorRef y);
 
     void AvgPool2dBackward(TensorRef gy, TensorRef gx, Pool2dGeometry geometry);
 

@@ -15,6 +15,7 @@ public sealed class Tensor : IDisposable
     private readonly Storage _storage;
     private readonly long[] _strides;
     private Tensor? _grad;
+    private Tensor? _tangent;
     private bool _requiresGrad;
     private bool _heldByNode;
 
@@ -127,6 +128,29 @@ public sealed class Tensor : IDisposable
         }
     }
 
+    /// <summary>
+    /// The tangent this tensor carries in forward mode: the directional derivative of its value along a direction
+    /// chosen for the inputs. Set it on inputs (parameters included) and every differentiable function computes its
+    /// output's tangent from its inputs' (its JVP rule), whether or not it also records for backward. The tensor owns
+    /// it as it owns <see cref="Grad"/>; null means a zero tangent.
+    /// </summary>
+    public Tensor? Tangent
+    {
+        get => _tangent;
+        set
+        {
+            if (ReferenceEquals(value, _tangent)) return;
+            if (value is not null)
+            {
+                if (value.Shape != Shape) throw new ShapeException("Tangent", $"tangent shape {value.Shape} differs from tensor shape {Shape}");
+                if (value.DType != DType) throw new InvalidOperationException($"a {value.DType} tangent for a {DType} tensor");
+                value.DetachFromScope();
+            }
+            _tangent?.Dispose();
+            _tangent = value;
+        }
+    }
+
     /// <summary>Moves this tensor from its disposal scope to the enclosing one (or out of all scopes, so the caller owns it).</summary>
     public Tensor MoveToOuterScope()
     {
@@ -150,6 +174,8 @@ public sealed class Tensor : IDisposable
         Scope = null;
         _grad?.Dispose();
         _grad = null;
+        _tangent?.Dispose();
+        _tangent = null;
         // The node that made this tensor no longer has it to pass on; the node goes when nothing downstream needs it.
         GradFn?.OutputReleased();
         GradFn = null;

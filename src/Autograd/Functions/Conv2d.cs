@@ -18,6 +18,10 @@ public static partial class F
             need[0] ? Ops.Conv2dBackwardData(gy, s[1]!, xShape, g) : null,
             need[1] ? Ops.Conv2dBackwardFilter(s[0]!, gy, wShape, g) : null,
             .. bias is null ? Array.Empty<Tensor?>() : [need[2] ? Ops.Sum(gy, 0, 2, 3) : null],
-        ]);
+        ], t => Tangents.Sum(y.Shape,
+            // Linear in each argument: the convolution of x's tangent, of the weights' tangent, and the bias tangent per channel.
+            Tangents.Map(t[0], tx => Ops.Conv2d(tx, w, null, g)),
+            Tangents.Map(t[1], tw => Ops.Conv2d(x, tw, null, g)),
+            bias is null ? null : Tangents.Map(t[2], tb => Ops.Reshape(tb, 1, -1, 1, 1))));
     }
 }

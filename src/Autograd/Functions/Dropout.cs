@@ -22,6 +22,6 @@ public static partial class F
         }
         Tensor y;
         using (var mask = Mask(x.DType, x.Device).DetachFromScope()) y = Ops.Mul(x, mask);
-        return Autograd.Record("Dropout", y, [x], [], (gy, _, _) => [Ops.Mul(gy, Mask(gy.DType, gy.Device))]);
+        return Autograd.Record("Dropout", y, [x], [], (gy, _, _) => [Ops.Mul(gy, Mask(gy.DType, gy.Device))], t => Ops.Mul(t[0]!, Mask(t[0]!.DType, t[0]!.Device)));
     }
 }

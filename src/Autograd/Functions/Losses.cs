@@ -15,7 +15,13 @@ public static partial class F
         var (loss, valid) = Ops.NllLoss(logProbs, target, ignoreIndex);
         var shape = logProbs.Shape;
         var recorded = Autograd.Record("NllLoss", loss, [logProbs], [target], (gy, s, _) =>
-            [Ops.NllLossBackward(gy, s[0]!, ignoreIndex, shape)]);
+            [Ops.NllLossBackward(gy, s[0]!, ignoreIndex, shape)], t =>
+            {
+                // The loss picks −logProbs[target]: its tangent picks −tangent[target], which the same kernel does.
+                var (picked, counted) = Ops.NllLoss(t[0]!, target, ignoreIndex);
+                counted.Dispose();
+                return picked;
+            });
         return (recorded, valid);
     }
 
@@ -36,7 +42,8 @@ public static partial class F
     {
         var (loss, gradient) = Ops.MaskedL1(pred, target, mask);
         using (gradient)
-            return Autograd.Record("MaskedL1", loss, [pred], [gradient], (gy, s, _) => [Ops.Mul(s[0]!, gy)]);
+            return Autograd.Record("MaskedL1", loss, [pred], [gradient], (gy, s, _) => [Ops.Mul(s[0]!, gy)],
+                t => Ops.Reduce(ReduceOp.Sum, Ops.Mul(gradient, t[0]!), []));
     }
 
     /// <summary>Cosine of the angle between a and b along <paramref name="axis"/> (channels by default), with each

@@ -8,7 +8,7 @@ public static partial class F
     public static Tensor Reshape(Tensor x, params int[] shape)
     {
         var original = x.Shape.ToArray();
-        return Autograd.Record("Reshape", Ops.Reshape(x, shape), [x], [], (gy, _, _) => [Ops.Reshape(gy, original)]);
+        return Autograd.Record("Reshape", Ops.Reshape(x, shape), [x], [], (gy, _, _) => [Ops.Reshape(gy, original)], t => Ops.Reshape(t[0]!, shape));
     }
 
     public static Tensor Permute(Tensor x, params int[] order)
@@ -16,7 +16,7 @@ public static partial class F
         var y = Ops.Permute(x, order);
         var inverse = new int[order.Length];
         for (int i = 0; i < order.Length; i++) inverse[x.Shape.NormalizeAxis(order[i])] = i;
-        return Autograd.Record("Permute", y, [x], [], (gy, _, _) => [Ops.Permute(gy, inverse)]);
+        return Autograd.Record("Permute", y, [x], [], (gy, _, _) => [Ops.Permute(gy, inverse)], t => Ops.Permute(t[0]!, order));
     }
 
     public static Tensor Transpose(Tensor x, int axis0, int axis1)
@@ -36,25 +36,25 @@ public static partial class F
             var gx = Tensors.Zeros(shape, gy.DType, gy.Device);
             Ops.CopyInto(gy, Ops.Slice(gx, axis, start, end, step));
             return [gx];
-        });
+        }, t => Ops.Slice(t[0]!, axis, start, end, step));
     }
 
     public static Tensor BroadcastTo(Tensor x, Shape shape)
     {
         var original = x.Shape;
-        return Autograd.Record("BroadcastTo", Ops.BroadcastTo(x, shape), [x], [], (gy, _, _) => [Ops.SumToShape(gy, original)]);
+        return Autograd.Record("BroadcastTo", Ops.BroadcastTo(x, shape), [x], [], (gy, _, _) => [Ops.SumToShape(gy, original)], t => Ops.BroadcastTo(t[0]!, shape));
     }
 
     public static Tensor Unsqueeze(Tensor x, int axis)
     {
         var original = x.Shape.ToArray();
-        return Autograd.Record("Unsqueeze", Ops.Unsqueeze(x, axis), [x], [], (gy, _, _) => [Ops.Reshape(gy, original)]);
+        return Autograd.Record("Unsqueeze", Ops.Unsqueeze(x, axis), [x], [], (gy, _, _) => [Ops.Reshape(gy, original)], t => Ops.Unsqueeze(t[0]!, axis));
     }
 
     public static Tensor Squeeze(Tensor x, params int[] axes)
     {
         var original = x.Shape.ToArray();
-        return Autograd.Record("Squeeze", Ops.Squeeze(x, axes), [x], [], (gy, _, _) => [Ops.Reshape(gy, original)]);
+        return Autograd.Record("Squeeze", Ops.Squeeze(x, axes), [x], [], (gy, _, _) => [Ops.Reshape(gy, original)], t => Ops.Squeeze(t[0]!, axes));
     }
 
     public static Tensor Concat(int axis, params Tensor[] xs)
@@ -73,7 +73,7 @@ public static partial class F
                 start = end;
             }
             return grads;
-        });
+        }, t => Ops.Concat(a, xs.Select((x, i) => Tangents.OrZeros(t[i], x)).ToArray()));
     }
 
     /// <summary>The same values with no history: gradients stop here.</summary>

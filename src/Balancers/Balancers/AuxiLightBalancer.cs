@@ -11,18 +11,20 @@ namespace NativeMtl.Balancers;
 /// Option <c>mode</c>: <c>exact</c> (the default) takes the inner products of the per-task gradients of every
 /// encoder parameter (K backward passes), streamed lighter than seed 000's 3·M_enc: g_0 is kept in one row, and each
 /// g_i is used parameter by parameter as its backward pass produces it (⟨g_0, g_i⟩ accumulated, λ_i·g_i added to the
-/// arena), so neither a K×P matrix nor a second row is held;
-/// <c>feature</c> takes them at the shared feature z instead (one encoder pass).
+/// arena), so neither a K×P matrix nor a second row is held; <c>jvp</c> takes all of them from one forward-mode pass
+/// along g_0 (DESIGN §13: the tangent of L_i along g_0 is ⟨g_0, g_i⟩), then one backward pass of Σ_aux λ_i L_i, so its
+/// cost does not grow with the number of auxiliary tasks; <c>feature</c> takes them at the shared feature z instead
+/// (one encoder pass).
 /// </summary>
 public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
 {
     private readonly double _beta = options.Number("beta", 0.1);
     private readonly double _initial = options.Number("initial_weight", 1);
     private readonly double _minimum = options.Number("min_weight", 0);
-    private readonly bool _featureMode = options.Word("mode", "exact", "exact", "feature") == "feature";
+    private readonly string _mode = options.Word("mode", "exact", "exact", "jvp", "feature");
     private Tensor? _lambda, _innerProducts, _auxiliaryMask;
 
-    public override GradientLevel Level => _featureMode ? GradientLevel.Feature : GradientLevel.Parameters;
+    public override GradientLevel Level => _mode == "feature" ? GradientLevel.Feature : GradientLevel.Parameters;
 
     protected override bool RequiresOneMainTask => true;
 
@@ -39,8 +41,18 @@ public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
 
     public override void Backward(StepContext step)
     {
-        if (_featureMode) FeatureInnerProducts(step);
-        else StreamSharedGradients(step);
+        switch (_mode)
+        {
+            case "feature":
+                FeatureInnerProducts(step);
+                break;
+            case "jvp":
+                ForwardModeInnerProducts(step);
+                break;
+            default:
+                StreamSharedGradients(step);
+                break;
+        }
     }
 
     /// <summary>The gradients at z, stacked main first: their Gram row 0 and their λ-combination, sent through the encoder once.</summary>
@@ -60,22 +72,7 @@ public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
     /// scaled by λ_i. Only g_0 is held. Head gradients go to their arenas as each pass runs, scaled by λ.</summary>
     private void StreamSharedGradients(StepContext step)
     {
-        var encoder = step.Encoder;
-        using var main = Tensors.Zeros(new Shape((int)encoder.Size), encoder.Values.DType, encoder.Values.Device);
-        main.MemoryRole = MemoryRole.BalancerBuffer;
-        var mainSlots = step.EncoderSlots(main);
-        var arenaSlots = step.EncoderSlots(encoder.Grads);
-        var lambda = Enumerable.Range(0, Tasks.Count).Select(k => Ops.Slice(_lambda!, 0, k, k + 1)).ToArray();
-        void AddScaled(int member, Tensor g, int k)
-        {
-            using var scaled = Ops.Mul(g, lambda[k]);
-            Ops.AddInto(arenaSlots[member], scaled);
-        }
-        step.StreamSharedGradient(MainTask, _lambda!, (member, g) =>
-        {
-            Ops.AddInto(mainSlots[member], g);
-            AddScaled(member, g, IndexOf(MainTask));
-        });
+        using var pass = new MainTaskGradient(step, _lambda!, IndexOf(MainTask));
         Ops.FillInto(_innerProducts!, 0);
         foreach (var task in AuxiliaryTaskNames)
         {
@@ -83,12 +80,28 @@ public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
             var innerProduct = Ops.Slice(_innerProducts!, 0, k, k + 1);
             step.StreamSharedGradient(task, _lambda!, (member, g) =>
             {
-                using var product = Ops.Mul(mainSlots[member], g);
+                using var product = Ops.Mul(pass.Slots[member], g);
                 using var sum = Ops.Reshape(Ops.Sum(product), 1);
                 Ops.AddInto(innerProduct, sum);
-                AddScaled(member, g, k);
+                pass.AddToArena(member, g, k);
             });
         }
+    }
+
+    /// <summary>g_0 from one backward pass; every ⟨g_0, g_i⟩ from one forward-mode pass along it; then one backward pass
+    /// of Σ_aux λ_i·L_i (with the auxiliary modules) on the graph the main pass kept.</summary>
+    private void ForwardModeInnerProducts(StepContext step)
+    {
+        using var pass = new MainTaskGradient(step, _lambda!, IndexOf(MainTask));
+        var auxiliary = AuxiliaryTaskNames;
+        var products = step.DirectionalDerivatives(pass.Row, auxiliary, losses => auxiliary.Select(t => losses.Losses[t]).ToList());
+        Ops.FillInto(_innerProducts!, 0);
+        for (int a = 0; a < auxiliary.Count; a++)
+        {
+            int k = IndexOf(auxiliary[a]);
+            Ops.CopyInto(Ops.Slice(products, 0, a, a + 1), Ops.Slice(_innerProducts!, 0, k, k + 1));
+        }
+        step.Backward(auxiliary.Select(t => F.Mul(step.Loss(t), F.Detach(Ops.Reshape(Ops.Slice(_lambda!, 0, IndexOf(t), IndexOf(t) + 1), [])))).Aggregate(F.Add));
     }
 
     /// <summary>λ_i += α·β·⟨g_0, g_i⟩ for the auxiliary tasks, with the gradients of the step just taken.</summary>

@@ -12,7 +12,7 @@ public abstract class Balancer : IBalancer
 
     public abstract GradientLevel Level { get; }
 
-    public virtual bool NeedsPerClassLosses => false;
+    public virtual int? PerClassBins => null;
 
     protected BalancerSetup Setup => _setup ?? throw new InvalidOperationException($"balancer {Name} is used before Attach");
 

@@ -14,8 +14,9 @@ public interface IBalancer : IDisposable
 
     GradientLevel Level { get; }
 
-    /// <summary>Whether <see cref="TaskLosses.PerClassLosses"/> must be computed.</summary>
-    bool NeedsPerClassLosses { get; }
+    /// <summary>Null when the balancer needs no <see cref="TaskLosses.PerClassLosses"/>; otherwise it needs them, and
+    /// a continuous auxiliary task (depth, normals) is split into this many bins of its target.</summary>
+    int? PerClassBins { get; }
 
     /// <summary>Called once with the tasks and the run's shape before the first step.</summary>
     void Attach(BalancerSetup setup);

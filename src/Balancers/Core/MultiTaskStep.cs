@@ -49,8 +49,9 @@ public sealed class MultiTaskStep : IDisposable
         _model.Train();
         Optimizer.ZeroGrad();
         ulong draws = _model.Generator.Offset;
-        var losses = objective.Evaluate(lookAheadBatch: false, perClass: Balancer.NeedsPerClassLosses);
-        var context = new StepContext(_model, Tasks, losses, objective, Optimizer, Steps, StepsPerEpoch, draws, Balancer.NeedsPerClassLosses);
+        bool perClass = Balancer.PerClassBins is not null;
+        var losses = objective.Evaluate(lookAheadBatch: false, perClass);
+        var context = new StepContext(_model, Tasks, losses, objective, Optimizer, Steps, StepsPerEpoch, draws, perClass);
         Balancer.Backward(context);
         context.FinishAuxiliaryModules();
         Optimizer.Step();

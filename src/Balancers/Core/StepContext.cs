@@ -104,18 +104,55 @@ public sealed class StepContext
     /// replace <see cref="Current"/>.</summary>
     public void ForwardAgain()
     {
+        Current = Replay();
+        _lossVector = null;
+    }
+
+    /// <summary>
+    /// Forward mode: ⟨∇_θenc ℓ, <paramref name="direction"/>⟩ for every scalar ℓ that <paramref name="select"/> picks
+    /// from the losses of <paramref name="tasks"/>, all from one forward pass: this step's pass run again exactly (see
+    /// <see cref="ForwardAgain"/>) for those tasks only, recording nothing, with the encoder's parameters carrying the
+    /// tangent <paramref name="direction"/> ([P], laid out as the arena). Returns them as one vector, in the order picked.
+    /// </summary>
+    public Tensor DirectionalDerivatives(Tensor direction, IReadOnlyCollection<string> tasks, Func<TaskLosses, IReadOnlyList<Tensor>> select)
+    {
+        var parameters = Encoder.Members.Select(m => m.Parameter.Value).ToArray();
+        var slots = EncoderSlots(direction);
+        try
+        {
+            for (int i = 0; i < parameters.Length; i++) parameters[i].Tangent = Ops.Alias(slots[i]);
+            using var scope = DisposeScope.Enter();
+            using var _ = GradMode.NoGrad();
+            var losses = Replay(tasks);
+            return Ops.Concat(0, select(losses).Select(l => Ops.Reshape(l.Tangent ?? Tensors.ZerosLike(l), -1)).ToArray()).MoveToOuterScope();
+        }
+        finally
+        {
+            foreach (var p in parameters) p.Tangent = null;
+        }
+    }
+
+    /// <summary>This step's forward pass again (for some tasks only, if given): the model's random stream rewound to where
+    /// the pass began (and put back where it was), the batch-norm running statistics restored to what the first pass left.</summary>
+    private TaskLosses Replay(IReadOnlyCollection<string>? tasks = null)
+    {
         var generator = Model.Generator;
         ulong resume = generator.Offset;
         var buffers = Model.NamedBuffers().Select(b => (b.Buffer, Copy: Ops.Clone(b.Buffer))).ToArray();
         generator.Offset = _forwardDraws;
-        Current = Objective.Evaluate(lookAheadBatch: false, perClass: _perClass);
-        generator.Offset = resume;
-        foreach (var (buffer, copy) in buffers)
+        try
         {
-            Ops.CopyInto(copy, buffer);
-            copy.Dispose();
+            return Objective.Evaluate(lookAheadBatch: false, perClass: _perClass, tasks);
         }
-        _lossVector = null;
+        finally
+        {
+            generator.Offset = resume;
+            foreach (var (buffer, copy) in buffers)
+            {
+                Ops.CopyInto(copy, buffer);
+                copy.Dispose();
+            }
+        }
     }
 
     /// <summary>Look-ahead level: a forward pass of the look-ahead batch and a backward pass of its main-task loss

@@ -16,5 +16,7 @@ public sealed record TaskLosses(
 /// The look-ahead batch is a second batch, for balancers that re-evaluate after a virtual step (Auto-λ).</summary>
 public interface ITaskObjective
 {
-    TaskLosses Evaluate(bool lookAheadBatch, bool perClass);
+    /// <summary>The losses on a batch; <paramref name="tasks"/> limits them (and the predictions they need) to some
+    /// tasks, all when null.</summary>
+    TaskLosses Evaluate(bool lookAheadBatch, bool perClass, IReadOnlyCollection<string>? tasks = null);
 }

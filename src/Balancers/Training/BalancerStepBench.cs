@@ -4,10 +4,13 @@ using NativeMtl.Models;
 
 namespace NativeMtl.Balancers;
 
-/// <summary>What a balancer step benchmark trains: the encoder and head by registry name, the input size and batch.</summary>
+/// <summary>What a balancer step benchmark trains: the encoder and head by registry name, the input size and batch, and
+/// the tasks (<see cref="DenseTask.Known"/> names, the first main, the others auxiliary; seg, depth and normal by default).</summary>
 public sealed record StepBenchConfig(string Encoder = "resnet_small", string Head = "conv", int Height = 96, int Width = 128, int Batch = 8,
-    IReadOnlyList<int>? Widths = null)
+    IReadOnlyList<int>? Widths = null, IReadOnlyList<string>? Tasks = null)
 {
+    public IReadOnlyList<string> TaskNames => Tasks ?? ["seg", "depth", "normal"];
+
     /// <summary>DESIGN.md's GPU reference: ResNet-50 with dilation, ASPP heads, batch 8 at 288×384.</summary>
     public static StepBenchConfig Reference { get; } = new("resnet50", "aspp", 288, 384, 8);
 }
@@ -20,9 +23,9 @@ public sealed record StepBenchConfig(string Encoder = "resnet_small", string Hea
 public sealed record StepMemory(long StepPeakBytes, MemoryBreakdown AtPeak, MemoryBreakdown BetweenSteps, long SavedBytes, long WorkspaceBytes);
 
 /// <summary>
-/// One balancer's training step on a fixed batch of synthetic scenes (segmentation main; depth and normals
-/// auxiliary) with the hard-sharing model, for timing and for peak memory. Every balancer sees the same model
-/// (same seed), the same batch and the same optimizer.
+/// One balancer's training step on a fixed batch of synthetic scenes (segmentation main and depth and normals
+/// auxiliary unless the config names other tasks) with the hard-sharing model, for timing and for peak memory.
+/// Every balancer sees the same model (same seed), the same batch and the same optimizer.
 /// </summary>
 public sealed class BalancerStepBench : IDisposable
 {
@@ -31,15 +34,10 @@ public sealed class BalancerStepBench : IDisposable
     private readonly DenseTaskObjective _objective;
     private readonly DenseBatch _batch, _lookAhead;
 
-    public BalancerStepBench(string balancer, Device device, StepBenchConfig config)
+    public BalancerStepBench(BalancerSpec balancer, Device device, StepBenchConfig config)
     {
         Device = device;
-        DenseTask[] tasks =
-        [
-            DenseTask.Create("seg", TaskRole.Main, SceneClasses.Count),
-            DenseTask.Create("depth", TaskRole.Auxiliary, SceneClasses.Count),
-            DenseTask.Create("normal", TaskRole.Auxiliary, SceneClasses.Count),
-        ];
+        var tasks = config.TaskNames.Select((name, i) => DenseTask.Create(name, i == 0 ? TaskRole.Main : TaskRole.Auxiliary, SceneClasses.Count)).ToArray();
         _model = ArchitectureRegistry.Create("hps", new ArchitectureOptions
         {
             Tasks = tasks.Select(t => t.Spec).ToList(),
@@ -55,17 +53,26 @@ public sealed class BalancerStepBench : IDisposable
             _batch = loader.Next()!.DetachFromScope();
             _lookAhead = loader.Next()!.DetachFromScope();
         }
-        _objective = new DenseTaskObjective(_model, tasks, SceneClasses.Count) { Batch = _batch, LookAheadBatch = _lookAhead };
-        _step = new MultiTaskStep(_model, tasks.Select(t => new BalancedTask(t.Name, t.Role)).ToList(), BalancerRegistry.Create(balancer, SteadyState(balancer)),
+        var chosen = BalancerRegistry.Create(balancer.Name, SteadyState(balancer));
+        _objective = new DenseTaskObjective(_model, tasks, chosen.PerClassBins ?? DenseTaskObjective.DefaultBins) { Batch = _batch, LookAheadBatch = _lookAhead };
+        _step = new MultiTaskStep(_model, tasks.Select(t => new BalancedTask(t.Name, t.Role)).ToList(), chosen,
             groups => new Sgd(groups, new SgdOptions(1e-3, Momentum: 0.9)), stepsPerEpoch: 1000, totalSteps: 1_000_000, _objective.ClassCounts);
+    }
+
+    public BalancerStepBench(string balancer, Device device, StepBenchConfig config) : this(BalancerSpec.Parse(balancer), device, config)
+    {
     }
 
     public Device Device { get; }
 
-    /// <summary>Options that make every step do a balancer's full work: class-wise weights skip their warm-up,
-    /// during which a step is a plain weighted backward pass.</summary>
-    private static BalancerOptions SteadyState(string balancer) =>
-        balancer == "classwise" ? new BalancerOptions(new Dictionary<string, object?> { ["warmup"] = 0.0 }) : BalancerOptions.None;
+    /// <summary>The spec's options, and for class-wise weights no warm-up (unless given), so that every step does a
+    /// balancer's full work: during the warm-up a step is a plain weighted backward pass.</summary>
+    private static BalancerOptions SteadyState(BalancerSpec balancer)
+    {
+        var options = new Dictionary<string, object?>(balancer.Options);
+        if (balancer.Name == "classwise") options.TryAdd("warmup", 0.0);
+        return new BalancerOptions(options);
+    }
 
     public long ParameterCount => _model.ParameterCount;
 

@@ -3,9 +3,10 @@ using NativeMtl.Models;
 
 namespace NativeMtl.Balancers;
 
-/// <summary>A dense prediction task of a training run: what the model predicts, its role, its loss, and where its
-/// target (and mask, if any) comes from in a batch.</summary>
-public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func<DenseBatch, Tensor> Target, Func<DenseBatch, Tensor?>? Mask = null)
+/// <summary>A dense prediction task of a training run: what the model predicts, its role, its loss, where its
+/// target (and mask, if any) comes from in a batch, and how its pixels fall into classes (<see cref="Classes"/>).</summary>
+public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func<DenseBatch, Tensor> Target, Func<DenseBatch, Tensor?>? Mask = null,
+    ClassSplit? Classes = null)
 {
     public string Name => Spec.Name;
 
@@ -15,12 +16,22 @@ public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func
     /// <summary>A task by its config name; <paramref name="classes"/> is the segmentation class count.</summary>
     public static DenseTask Create(string name, TaskRole role, int classes) => name switch
     {
-        "seg" => new(TaskSpec.Segmentation(classes), role, new CrossEntropyLoss(-1), b => b.Labels),
-        "depth" => new(TaskSpec.Depth(), role, new MaskedL1Loss(), b => b.Depth),
-        "normal" => new(TaskSpec.Normal(), role, new NormalCosineLoss(), b => b.Normals),
+        "seg" => new(TaskSpec.Segmentation(classes), role, new CrossEntropyLoss(-1), b => b.Labels,
+            Classes: new ClassSplit((b, _) => b.Labels, _ => classes)),
+        "depth" => new(TaskSpec.Depth(), role, new MaskedL1Loss(), b => b.Depth,
+            Classes: new ClassSplit((b, bins) => DepthBins.Classify(b.Depth, DepthBins.LogEdges(bins)), bins => bins)),
+        "normal" => new(TaskSpec.Normal(), role, new NormalCosineLoss(), b => b.Normals,
+            Classes: new ClassSplit((b, bins) => NormalBins.Classify(b.Normals, bins), bins => bins)),
         "curvature" => new(TaskSpec.Curvature(), role, new MaskedL1Loss(),
             b => b.Curvature ?? throw new ArgumentException("task curvature: this dataset has no curvature (only the synthetic scenes do)"),
             b => Tensors.Ones(new Shape(b.Count, 1, b.Image.Shape[2], b.Image.Shape[3]), device: b.Image.Device)),
         _ => throw new ArgumentException($"unknown task '{name}' (known: {string.Join(", ", Known)})"),
     };
 }
+
+/// <summary>How a task's pixels fall into classes, for the per-class losses of the class-wise balancer (seed 003):
+/// segmentation by its labels, continuous tasks by bins of their targets (depth: log-spaced over 0.5–10 m, normals:
+/// their angle with up), the number of bins chosen by the balancer.</summary>
+/// <param name="Map">A batch and the bin count to an Int32 class map [N, H, W] (−1: no class).</param>
+/// <param name="Count">The bin count to the number of classes.</param>
+public sealed record ClassSplit(Func<DenseBatch, int, Tensor> Map, Func<int, int> Count);

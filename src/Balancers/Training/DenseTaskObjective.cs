@@ -5,40 +5,54 @@ namespace NativeMtl.Balancers;
 
 /// <summary>
 /// The losses of a multi-task model on a batch of dense samples: each task's loss on its prediction, the
-/// auxiliary modules' losses on theirs, and, when asked, each auxiliary task's loss per segmentation class (the
-/// class map of the class-wise balancer). The training loop sets the batch (and the look-ahead batch) before
-/// each step.
+/// auxiliary modules' losses on theirs, and, when asked, each auxiliary task's loss per class of its own
+/// (<see cref="DenseTask.Classes"/>: segmentation labels, or <paramref name="bins"/> bins of depth or of the normals'
+/// angle), the classes of the class-wise balancer. The training loop sets the batch (and the look-ahead batch)
+/// before each step.
 /// </summary>
-public sealed class DenseTaskObjective(MtlModel model, IReadOnlyList<DenseTask> tasks, int classes) : ITaskObjective
+public sealed class DenseTaskObjective(MtlModel model, IReadOnlyList<DenseTask> tasks, int bins = DenseTaskObjective.DefaultBins) : ITaskObjective
 {
+    /// <summary>Bins of a continuous auxiliary task when the balancer names none.</summary>
+    public const int DefaultBins = 8;
+
     public IReadOnlyList<DenseTask> Tasks { get; } = tasks;
 
     public DenseBatch? Batch { get; set; }
 
     public DenseBatch? LookAheadBatch { get; set; }
 
-    /// <summary>How many classes each auxiliary task's per-class losses have (the segmentation classes).</summary>
+    /// <summary>How many classes each auxiliary task's per-class losses have; a task without classes is left out.</summary>
     public IReadOnlyDictionary<string, int> ClassCounts =>
-        Tasks.Where(t => t.Role == TaskRole.Auxiliary).ToDictionary(t => t.Name, _ => classes);
+        Tasks.Where(t => t.Role == TaskRole.Auxiliary && t.Classes is not null).ToDictionary(t => t.Name, t => t.Classes!.Count(bins));
 
-    public TaskLosses Evaluate(bool lookAheadBatch, bool perClass)
+    public TaskLosses Evaluate(bool lookAheadBatch, bool perClass, IReadOnlyCollection<string>? tasks = null)
     {
         var batch = (lookAheadBatch ? LookAheadBatch : Batch)
             ?? throw new InvalidOperationException(lookAheadBatch ? "no look-ahead batch was given to the objective" : "no batch was given to the objective");
-        var output = model.Forward(batch.Image);
+        var wanted = Tasks.Where(t => tasks?.Contains(t.Name) ?? true).ToList();
+        var output = model.Forward(batch.Image, wanted.Select(t => t.Name).ToList());
         // Each loss is made in a scope of its own, and the predictions' handles go once all are made: what the
         // losses' backward passes read stays saved in the graph, and nothing else outlives this call.
-        var losses = Tasks.ToDictionary(t => t.Name, t => DisposeScope.Run(() =>
-            t.Loss.Forward(output.Predictions[t.Name], t.Target(batch), t.Mask?.Invoke(batch))));
+        var losses = new Dictionary<string, Tensor>();
+        var perClassLosses = new Dictionary<string, Tensor>();
+        foreach (var task in wanted)
+        {
+            using var scope = DisposeScope.Enter();
+            var (prediction, target, mask) = (output.Predictions[task.Name], task.Target(batch), task.Mask?.Invoke(batch));
+            if (perClass && task.Role == TaskRole.Auxiliary && task.Classes is { } split)
+            {
+                // One per-pixel loss for both: its mean and its per-class means.
+                var pixels = task.Loss.PerPixel(prediction, target, mask);
+                losses[task.Name] = pixels.Mean().MoveToOuterScope();
+                perClassLosses[task.Name] = pixels.PerClass(split.Map(batch, bins), split.Count(bins)).MoveToOuterScope();
+            }
+            else losses[task.Name] = task.Loss.Forward(prediction, target, mask).MoveToOuterScope();
+        }
         var auxiliary = output.AuxiliaryPredictions.ToDictionary(p => p.Key, p => DisposeScope.Run(() =>
         {
             var task = Tasks.Single(t => t.Name == p.Key);
             return task.Loss.Forward(p.Value, task.Target(batch), task.Mask?.Invoke(batch));
         }));
-        var perClassLosses = perClass
-            ? Tasks.Where(t => t.Role == TaskRole.Auxiliary).ToDictionary(t => t.Name, t => DisposeScope.Run(() =>
-                t.Loss.PerClass(output.Predictions[t.Name], t.Target(batch), batch.Labels, classes, t.Mask?.Invoke(batch))))
-            : new Dictionary<string, Tensor>();
         foreach (var prediction in output.Predictions.Values.Concat(output.AuxiliaryPredictions.Values)) prediction.Dispose();
         return new TaskLosses(output.SharedFeature, losses, auxiliary, perClassLosses);
     }

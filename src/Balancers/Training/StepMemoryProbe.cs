@@ -31,8 +31,9 @@ public static class StepMemoryProbe
         });
         var scenes = new SyntheticScenes(seed: 3, height: config.Height, width: config.Width, count: 64);
         using var loader = new BatchLoader(scenes, new BatchLoaderOptions { BatchSize = config.Batch, Epochs = null, Shuffle = true, Seed = 4, DropLast = true });
-        var objective = new DenseTaskObjective(model, tasks, SceneClasses.Count);
-        using var step = new MultiTaskStep(model, tasks.Select(t => new BalancedTask(t.Name, t.Role)).ToList(), BalancerRegistry.Create(balancer),
+        var chosen = BalancerRegistry.Create(balancer);
+        var objective = new DenseTaskObjective(model, tasks, chosen.PerClassBins ?? DenseTaskObjective.DefaultBins);
+        using var step = new MultiTaskStep(model, tasks.Select(t => new BalancedTask(t.Name, t.Role)).ToList(), chosen,
             groups => new Sgd(groups, new SgdOptions(1e-3, Momentum: 0.9)), stepsPerEpoch: 64 / config.Batch, totalSteps: steps, objective.ClassCounts);
         bool lookAhead = step.Balancer.Level == GradientLevel.LookAhead;
         var live = new long[steps];

@@ -19,17 +19,18 @@ internal static class BalancerBench
 {
     public const double MiB = 1024.0 * 1024.0;
 
-    public static IReadOnlyList<BalancerFigures> Run(Device device, StepBenchConfig model, IReadOnlyList<string> balancers, int warmup, int steps,
+    public static IReadOnlyList<BalancerFigures> Run(Device device, StepBenchConfig model, IReadOnlyList<BalancerSpec> balancers, int warmup, int steps,
         Action<string> progress)
     {
-        var order = balancers.Contains("equal") ? balancers.Where(b => b != "equal").Prepend("equal").ToList() : ["equal", .. balancers];
+        var equal = BalancerSpec.Parse("equal");
+        var order = balancers.Any(b => b.Label == "equal") ? balancers.Where(b => b.Label != "equal").Prepend(equal).ToList() : [equal, .. balancers];
         var benches = new List<BalancerStepBench>();
         try
         {
-            foreach (var name in order)
+            foreach (var spec in order)
             {
-                progress($"setting up {name}");
-                benches.Add(new BalancerStepBench(name, device, model));
+                progress($"setting up {spec}");
+                benches.Add(new BalancerStepBench(spec, device, model));
             }
             var times = order.Select(_ => new double[steps]).ToArray();
             for (int s = -warmup; s < steps; s++)
@@ -43,7 +44,7 @@ internal static class BalancerBench
                 }
             }
             var medians = times.Select(Median).ToArray();
-            return order.Select((name, b) => new BalancerFigures(name, medians[b], medians[b] / medians[0],
+            return order.Select((spec, b) => new BalancerFigures(spec.Label, medians[b], medians[b] / medians[0],
                 benches[b].MeasureStep(), benches[b].ParameterCount)).ToList();
         }
         finally
@@ -64,7 +65,7 @@ internal static class BalancerBench
         var equal = figures[0].Memory.StepPeakBytes;
         var table = new Table().Title(title).AddColumns("balancer", "step ms (median)", "ratio to equal", "step peak MiB", "peak / equal's");
         foreach (var f in figures)
-            table.AddRow(f.Balancer, $"{f.MedianMs:F1}", $"{f.RatioToEqual:F2}", $"{f.StepPeakMiB:F1}", $"{(double)f.Memory.StepPeakBytes / equal:F2}");
+            table.AddRow(Markup.Escape(f.Balancer), $"{f.MedianMs:F1}", $"{f.RatioToEqual:F2}", $"{f.StepPeakMiB:F1}", $"{(double)f.Memory.StepPeakBytes / equal:F2}");
         console.Write(table);
 
         var memory = new Table().Title("where the step peak goes (MiB); saved = what graph nodes hold, each storage once, parameters included")
@@ -72,7 +73,7 @@ internal static class BalancerBench
         foreach (var f in figures)
         {
             var m = f.Memory;
-            memory.AddRow(f.Balancer, Mib(m.AtPeak.Saved), Mib(m.AtPeak.BalancerBuffers), Mib(m.AtPeak.Transient), Mib(m.SavedBytes), Mib(m.WorkspaceBytes));
+            memory.AddRow(Markup.Escape(f.Balancer), Mib(m.AtPeak.Saved), Mib(m.AtPeak.BalancerBuffers), Mib(m.AtPeak.Transient), Mib(m.SavedBytes), Mib(m.WorkspaceBytes));
         }
         console.Write(memory);
 
@@ -91,7 +92,7 @@ internal static class BalancerBench
             device = device.ToString(),
             device_name = DeviceChoice.Describe(device),
             versions = DeviceChoice.Versions(device),
-            model = new { encoder = model.Encoder, head = model.Head, height = model.Height, width = model.Width, batch = model.Batch },
+            model = new { encoder = model.Encoder, head = model.Head, height = model.Height, width = model.Width, batch = model.Batch, tasks = model.TaskNames },
             warmup_steps = warmup,
             timed_steps = steps,
             interleaved = true,

@@ -24,7 +24,14 @@ public static class BenchCommand
         var batch = new Option<int?>("--batch") { Description = "images per batch instead of the model's (small 8, reference 8)" };
         var height = new Option<int?>("--height") { Description = "image height instead of the model's (small 96, reference 288)" };
         var width = new Option<int?>("--width") { Description = "image width instead of the model's (small 128, reference 384)" };
-        var balancers = new Option<string>("--balancers") { Description = "comma-separated balancer names (default: all)" };
+        var balancers = new Option<string>("--balancers")
+        {
+            Description = "comma-separated balancers (default: all), each NAME or NAME[key=value;...] with options, e.g. classwise[mode=jvp;bins=32]",
+        };
+        var tasks = new Option<string>("--tasks")
+        {
+            Description = $"comma-separated tasks, the first main (default seg,depth,normal; known: {string.Join(", ", DenseTask.Known)})",
+        };
         var warmup = new Option<int>("--warmup") { Description = "untimed steps first", DefaultValueFactory = _ => 3 };
         var steps = new Option<int>("--steps") { Description = "timed steps (the median is reported)", DefaultValueFactory = _ => 10 };
         var json = new Option<FileInfo?>("--json") { Description = "also write the figures to this JSON file" };
@@ -34,15 +41,15 @@ public static class BenchCommand
             Description = "instead of timing, write the model's weights, one batch and its predictions to this safetensors file for benchmarks/peers/pytorch_peer.py",
         };
         var command = new Command("bench", "time one training step per balancer against Equal (or, with --kernels, the gradient kernels)");
-        foreach (var o in new Option[] { device, model, batch, height, width, balancers, warmup, steps, json, kernels, export }) command.Options.Add(o);
+        foreach (var o in new Option[] { device, model, batch, height, width, tasks, balancers, warmup, steps, json, kernels, export }) command.Options.Add(o);
         command.SetAction(parsed => Run(parsed.GetValue(device)!, parsed.GetValue(model)!, parsed.GetValue(balancers), parsed.GetValue(warmup),
             parsed.GetValue(steps), parsed.GetValue(json), parsed.GetValue(kernels), output, error, parsed.GetValue(export),
-            (parsed.GetValue(batch), parsed.GetValue(height), parsed.GetValue(width))));
+            (parsed.GetValue(batch), parsed.GetValue(height), parsed.GetValue(width)), parsed.GetValue(tasks)));
         return command;
     }
 
     public static int Run(string deviceName, string modelName, string? balancerList, int warmup, int steps, FileInfo? json, bool kernels,
-        TextWriter output, TextWriter error, FileInfo? export = null, (int? Batch, int? Height, int? Width) size = default)
+        TextWriter output, TextWriter error, FileInfo? export = null, (int? Batch, int? Height, int? Width) size = default, string? taskList = null)
     {
         foreach (var (name, value) in new[] { ("--batch", size.Batch), ("--height", size.Height), ("--width", size.Width) })
             if (value is < 1)
@@ -60,12 +67,33 @@ public static class BenchCommand
             error.WriteLine($"nativemtl bench: --steps must be at least 1 and --warmup at least 0 (got {steps} and {warmup})");
             return ExitCodes.Usage;
         }
-        var names = balancerList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [.. BalancerRegistry.Names];
-        var unknown = names.FirstOrDefault(n => !BalancerRegistry.Names.Contains(n));
+        IReadOnlyList<BalancerSpec> specs;
+        try
+        {
+            specs = balancerList is null ? BalancerRegistry.Names.Select(n => new BalancerSpec(n, new Dictionary<string, object?>())).ToList() : BalancerSpec.ParseList(balancerList);
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"nativemtl bench: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        var unknown = specs.FirstOrDefault(s => !BalancerRegistry.Names.Contains(s.Name));
         if (unknown is not null)
         {
-            error.WriteLine($"nativemtl bench: unknown balancer '{unknown}' (known: {string.Join(", ", BalancerRegistry.Names)})");
+            error.WriteLine($"nativemtl bench: unknown balancer '{unknown.Name}' (known: {string.Join(", ", BalancerRegistry.Names)})");
             return ExitCodes.Usage;
+        }
+        var taskNames = taskList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (taskNames is not null)
+        {
+            var unknownTask = taskNames.FirstOrDefault(t => !DenseTask.Known.Contains(t));
+            if (unknownTask is not null || taskNames.Length < 2 || taskNames.Distinct().Count() != taskNames.Length)
+            {
+                error.WriteLine(unknownTask is not null
+                    ? $"nativemtl bench: unknown task '{unknownTask}' (known: {string.Join(", ", DenseTask.Known)})"
+                    : $"nativemtl bench: --tasks needs at least two different tasks (got {taskList})");
+                return ExitCodes.Usage;
+            }
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = ReferenceEquals(output, Console.Out) ? AnsiSupport.Detect : AnsiSupport.No });
         if (!ReferenceEquals(output, Console.Out)) console.Profile.Width = 160;
@@ -80,6 +108,7 @@ public static class BenchCommand
             Batch = size.Batch ?? preset.Batch,
             Height = size.Height ?? preset.Height,
             Width = size.Width ?? preset.Width,
+            Tasks = taskNames ?? preset.Tasks,
         };
         if (export is not null)
         {
@@ -88,7 +117,16 @@ public static class BenchCommand
             output.WriteLine($"wrote {export.FullName}: {config.Encoder} with {config.Head} heads, one batch of {config.Batch}×{config.Height}×{config.Width} and its predictions");
             return ExitCodes.Success;
         }
-        var figures = BalancerBench.Run(device, config, names, warmup, steps, message => error.WriteLine($"bench on {device}: {message}"));
+        IReadOnlyList<BalancerFigures> figures;
+        try
+        {
+            figures = BalancerBench.Run(device, config, specs, warmup, steps, message => error.WriteLine($"bench on {device}: {message}"));
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"nativemtl bench: {e.Message}");
+            return ExitCodes.Usage;
+        }
         BalancerBench.Print(console, $"one training step on {DeviceChoice.Describe(device)}: {config.Encoder}, {config.Head} heads, {config.Batch}×{config.Height}×{config.Width}", figures);
         if (json is not null)
             AtomicText.Write(json.FullName, BalancerBench.Json(device, config, warmup, steps, figures));

@@ -71,8 +71,8 @@ internal sealed class Trainer : IDisposable
         StepsPerEpoch = (int)Math.Max(1, Math.Min(int.MaxValue, batchesPerEpoch / BatchesPerStep));
         TotalSteps = config.Training.Steps ?? checked(config.Training.Epochs!.Value * StepsPerEpoch);
         Model = RunSetup.Model(config, Tasks, device);
-        _objective = new DenseTaskObjective(Model, Tasks, Classes);
-        _checked = new CheckedObjective(_objective, Tasks);
+        _objective = new DenseTaskObjective(Model, Tasks, balancer.PerClassBins ?? DenseTaskObjective.DefaultBins);
+        _checked = new CheckedObjective(_objective);
         try
         {
             Step = new MultiTaskStep(Model, Tasks.Select(t => new BalancedTask(t.Name, t.Role)).ToList(), balancer,
@@ -278,19 +278,19 @@ internal sealed class Trainer : IDisposable
 
     /// <summary>The step's objective, reading each task loss of the step's first forward pass back before any
     /// gradient exists, so that a non-finite loss stops the run with the optimizer and balancer untouched.</summary>
-    private sealed class CheckedObjective(DenseTaskObjective inner, IReadOnlyList<DenseTask> tasks) : ITaskObjective
+    private sealed class CheckedObjective(DenseTaskObjective inner) : ITaskObjective
     {
         public bool Armed { get; set; }
 
-        public TaskLosses Evaluate(bool lookAheadBatch, bool perClass)
+        public TaskLosses Evaluate(bool lookAheadBatch, bool perClass, IReadOnlyCollection<string>? tasks = null)
         {
-            var losses = inner.Evaluate(lookAheadBatch, perClass);
+            var losses = inner.Evaluate(lookAheadBatch, perClass, tasks);
             if (!Armed || lookAheadBatch) return losses;
             Armed = false;
-            foreach (var task in tasks)
+            foreach (var (task, loss) in losses.Losses)
             {
-                double value = losses.Losses[task.Name].Item();
-                if (!double.IsFinite(value)) throw new NonFiniteLossException(task.Name, value);
+                double value = loss.Item();
+                if (!double.IsFinite(value)) throw new NonFiniteLossException(task, value);
             }
             return losses;
         }

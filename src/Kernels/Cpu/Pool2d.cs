@@ -9,8 +9,14 @@ public sealed unsafe partial class CpuBackend
 {
     public void MaxPool2dForward(TensorRef x, TensorRef y, Pool2dGeometry geometry)
     {
-        if (IsDouble(x, "MaxPool2dForward")) MaxPoolForward<double>(x, y, geometry);
-        else MaxPoolForward<float>(x, y, geometry);
+        if (IsDouble(x, "MaxPool2dForward")) MaxPoolGather<double>(x, x, y, geometry);
+        else MaxPoolGather<float>(x, x, y, geometry);
+    }
+
+    public void MaxPool2dJvp(TensorRef x, TensorRef tx, TensorRef ty, Pool2dGeometry geometry)
+    {
+        if (IsDouble(x, "MaxPool2dJvp")) MaxPoolGather<double>(x, tx, ty, geometry);
+        else MaxPoolGather<float>(x, tx, ty, geometry);
     }
 
     /// <summary>The maximum's position is found again from x, so y is not read.</summary>
@@ -32,22 +38,24 @@ public sealed unsafe partial class CpuBackend
         else AvgPoolBackward<float>(gy, gx, geometry);
     }
 
-    private static void MaxPoolForward<T>(TensorRef x, TensorRef y, Pool2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>y = each window's value of <paramref name="values"/> at x's maximum: the forward pass (values = x)
+    /// and its tangent (values = x's tangent).</summary>
+    private static void MaxPoolGather<T>(TensorRef x, TensorRef values, TensorRef y, Pool2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var s = new PoolSizes(x, y);
-        T* px = x.Ptr<T>(), py = y.Ptr<T>();
+        T* px = x.Ptr<T>(), pv = values.Ptr<T>(), py = y.Ptr<T>();
         ParallelRange(s.Planes, (from, to) =>
         {
             for (long plane = from; plane < to; plane++)
             {
-                T* xp = px + plane * s.InputPlane, yp = py + plane * s.OutputPlane;
+                T* xp = px + plane * s.InputPlane, vp = pv + plane * s.InputPlane, yp = py + plane * s.OutputPlane;
                 for (int p = 0; p < s.OutH; p++)
                 {
                     var (h0, h1) = WindowRange(p, g.StrideH, g.PadH, g.KernelH, s.InH);
                     for (int q = 0; q < s.OutW; q++)
                     {
                         var (w0, w1) = WindowRange(q, g.StrideW, g.PadW, g.KernelW, s.InW);
-                        yp[p * s.OutW + q] = xp[WindowArgMax(xp, s.InW, h0, h1, w0, w1)];
+                        yp[p * s.OutW + q] = vp[WindowArgMax(xp, s.InW, h0, h1, w0, w1)];
                     }
                 }
             }

@@ -11,6 +11,26 @@ public sealed partial class CudaBackend
     public void MaxPool2dBackward(TensorRef x, TensorRef y, TensorRef gy, TensorRef gx, Pool2dGeometry geometry) =>
         PoolBackward("MaxPool2dBackward", "max_pool_backward", x, gy, gx, geometry);
 
+    public void MaxPool2dJvp(TensorRef x, TensorRef tx, TensorRef ty, Pool2dGeometry geometry)
+    {
+        const string op = "MaxPool2dJvp";
+        string suffix = FloatSuffix(x, op);
+        RequireContiguous(op, x, tx, ty);
+        long total = ty.Count;
+        if (total == 0) return;
+        var args = new KernelArgs(stackalloc byte[KernelArgs.StorageBytes], stackalloc nint[KernelArgs.MaxArguments]);
+        args.Add(total);
+        args.Add(x.Shape[2]);
+        args.Add(x.Shape[3]);
+        args.Add(ty.Shape[2]);
+        args.Add(ty.Shape[3]);
+        args.Add(KernelPoolWindow.Of(geometry));
+        args.Add(Address(x, op));
+        args.Add(Address(tx, op));
+        args.Add(Address(ty, op));
+        Launch($"max_pool_jvp_{suffix}", PerElement(total), args, op, [x, tx, ty]);
+    }
+
     public void AvgPool2dForward(TensorRef x, TensorRef y, Pool2dGeometry geometry) =>
         PoolForward("AvgPool2dForward", "avg_pool_forward", x, y, geometry);
 

@@ -40,7 +40,7 @@ public sealed class CrossStitchModel : MtlModel
 
     public override int InChannels => _columns[Tasks[0].Name].InChannels;
 
-    protected override MtlOutput ForwardCore(Tensor x)
+    protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
     {
         int height = x.Shape[2], width = x.Shape[3];
         var columns = Tasks.Select(t => _columns[t.Name]).ToArray();
@@ -55,7 +55,7 @@ public sealed class CrossStitchModel : MtlModel
         var z = F.Concat(1, [.. h]);
         foreach (var t in h) t.Dispose();
         int channels = columns[0].OutChannels;
-        var predictions = Tasks.Select((t, k) => (t, k)).ToDictionary(
+        var predictions = Tasks.Select((t, k) => (t, k)).Where(p => tasks.Contains(p.t.Name)).ToDictionary(
             p => p.t.Name,
             p => Finish(p.t, _heads[p.t.Name].Forward(F.Slice(z, 1, p.k * channels, (p.k + 1) * channels)), height, width));
         return new MtlOutput(z, predictions, new Dictionary<string, Tensor>());

@@ -25,7 +25,8 @@ public sealed class FullSharingModel : MtlModel
 
     public override int InChannels => Encoder.InChannels;
 
-    protected override MtlOutput ForwardCore(Tensor x)
+    /// <summary>The decoder is shared, so every task's prediction is made; those not asked for are dropped.</summary>
+    protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
     {
         int height = x.Shape[2], width = x.Shape[3];
         var encoded = Encoder.Forward(x);
@@ -36,11 +37,11 @@ public sealed class FullSharingModel : MtlModel
             int start = 0;
             foreach (var task in Tasks)
             {
-                predictions[task.Name] = Finish(task, F.Slice(all, 1, start, start + task.Channels), height, width);
+                if (tasks.Contains(task.Name)) predictions[task.Name] = Finish(task, F.Slice(all, 1, start, start + task.Channels), height, width);
                 start += task.Channels;
             }
         }
-        return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, encoded, height, width));
+        return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, encoded, height, width, tasks));
     }
 
     protected override IEnumerable<(string Group, string[] Prefixes)> GroupLayout() =>

@@ -28,13 +28,13 @@ public sealed class HardSharingModel : MtlModel
 
     public override int InChannels => Encoder.InChannels;
 
-    protected override MtlOutput ForwardCore(Tensor x)
+    protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
     {
         int height = x.Shape[2], width = x.Shape[3];
         var encoded = Encoder.Forward(x);
         var z = encoded.Features;
-        var predictions = Tasks.ToDictionary(t => t.Name, t => Finish(t, _heads[t.Name].Forward(z), height, width));
-        return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, encoded, height, width));
+        var predictions = Tasks.Where(t => tasks.Contains(t.Name)).ToDictionary(t => t.Name, t => Finish(t, _heads[t.Name].Forward(z), height, width));
+        return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, encoded, height, width, tasks));
     }
 
     protected override IEnumerable<(string Group, string[] Prefixes)> GroupLayout() =>

@@ -41,17 +41,21 @@ public abstract class MtlModel : Module
 
     protected BuildContext Context { get; }
 
-    public MtlOutput Forward(Tensor x)
+    /// <summary>The shared feature and the predictions of <paramref name="tasks"/> (all tasks when null): a caller that
+    /// needs some tasks only spares the other heads. A model may still predict more than it was asked for.</summary>
+    public MtlOutput Forward(Tensor x, IReadOnlyCollection<string>? tasks = null)
     {
         if (x.Rank != 4 || x.Shape[1] != InChannels)
             throw new ShapeException(Name, $"input {x.Shape} must be [N, {InChannels}, H, W]");
+        var unknown = tasks?.FirstOrDefault(t => Tasks.All(s => s.Name != t));
+        if (unknown is not null) throw new ArgumentException($"{Name}: no task '{unknown}' (has {string.Join(", ", Tasks.Select(t => t.Name))})");
         // The arenas take the parameters' places when first built; a graph recorded before that would hold the
         // old tensors, so they are built before the first forward pass.
         _ = ParameterGroups;
-        return ForwardCore(x);
+        return ForwardCore(x, tasks?.ToHashSet() ?? Tasks.Select(t => t.Name).ToHashSet());
     }
 
-    protected abstract MtlOutput ForwardCore(Tensor x);
+    protected abstract MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks);
 
     /// <summary>
     /// The parameters in flat arenas, created on first use (parameter values move into them then):
@@ -83,10 +87,11 @@ public abstract class MtlModel : Module
     }
 
     /// <summary>Auxiliary predictions at the input's size in training; none in evaluation, where the modules do not run.</summary>
-    protected IReadOnlyDictionary<string, Tensor> AuxiliaryPredictions(AuxiliaryModules? auxiliary, EncoderOutput encoded, int height, int width)
+    protected IReadOnlyDictionary<string, Tensor> AuxiliaryPredictions(AuxiliaryModules? auxiliary, EncoderOutput encoded, int height, int width,
+        IReadOnlySet<string> tasks)
     {
         if (auxiliary is null || !Training) return new Dictionary<string, Tensor>();
-        return auxiliary.Forward(encoded).ToDictionary(p => p.Key, p => Finish(Tasks.Single(t => t.Name == p.Key), p.Value, height, width));
+        return auxiliary.Forward(encoded, tasks).ToDictionary(p => p.Key, p => Finish(Tasks.Single(t => t.Name == p.Key), p.Value, height, width));
     }
 
     /// <summary>One group per auxiliary module, "auxiliary.&lt;task&gt;".</summary>

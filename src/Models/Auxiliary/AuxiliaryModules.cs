@@ -54,9 +54,10 @@ public sealed class AuxiliaryModules : Module
 
     public IReadOnlyList<(string Task, AuxiliaryModule Module)> Modules => _modules;
 
-    /// <summary>Each module's raw prediction at the encoder features' size.</summary>
-    public IReadOnlyDictionary<string, Tensor> Forward(EncoderOutput encoded) =>
-        _modules.ToDictionary(m => m.Task, m => m.Module.Forward(encoded));
+    /// <summary>Each module's raw prediction at the encoder features' size, for the modules of <paramref name="tasks"/>
+    /// (all when null).</summary>
+    public IReadOnlyDictionary<string, Tensor> Forward(EncoderOutput encoded, IReadOnlySet<string>? tasks = null) =>
+        _modules.Where(m => tasks?.Contains(m.Task) ?? true).ToDictionary(m => m.Task, m => m.Module.Forward(encoded));
 }
 
 /// <summary>

@@ -9,6 +9,18 @@ namespace NativeMtl.Models;
 /// </summary>
 public static class DepthBins
 {
+    /// <summary>The nearest and farthest depths the default bins span (m): indoor scenes, NYUv2's and ours.</summary>
+    public const double Near = 0.5, Far = 10;
+
+    /// <summary>The <paramref name="bins"/> − 1 edges that split [<paramref name="near"/>, <paramref name="far"/>]
+    /// into bins of equal width in log depth (equal relative depth error per bin); depths beyond fall into the end bins.</summary>
+    public static double[] LogEdges(int bins, double near = Near, double far = Far)
+    {
+        if (bins < 2) throw new ArgumentException($"DepthBins: needs at least 2 bins, not {bins}");
+        if (!(near > 0 && far > near)) throw new ArgumentException($"DepthBins: the range [{near}, {far}] m must be positive and increasing");
+        return Enumerable.Range(1, bins - 1).Select(k => near * Math.Pow(far / near, (double)k / bins)).ToArray();
+    }
+
     /// <summary>
     /// An Int32 class map [N, H, W] from depths [N, 1, H, W] or [N, H, W], with edges.Length + 1 classes: class c
     /// holds edges[c − 1] ≤ d &lt; edges[c] (class 0 everything below edges[0], the last class everything from the

@@ -18,7 +18,7 @@ public sealed record PixelLoss(Tensor Loss, Tensor Valid)
     /// [C]: entry c is the mean loss over the counted pixels whose class in <paramref name="classMap"/> (Int32,
     /// shaped like <see cref="Loss"/>) is c, and 0 for a class with no such pixel. Values outside [0, C) (ignore
     /// labels such as −1 or 255, missing depths) belong to no class. Each entry's gradient reaches only its own
-    /// class's pixels.
+    /// class's pixels. One pass over the pixels whatever C is (<see cref="F.ClassSum"/>).
     /// </summary>
     public Tensor PerClass(Tensor classMap, int classes)
     {
@@ -28,13 +28,8 @@ public sealed record PixelLoss(Tensor Loss, Tensor Valid)
         if (classMap.Shape != Loss.Shape)
             throw new ShapeException(op, $"class map {classMap.Shape} differs from the per-pixel loss {Loss.Shape}");
         Ops.SameDevice(op, classMap, Loss);
-
-        // One-hot [C, N, *] from comparing the class map with an arange of classes: a kernel-free scatter.
-        var classIds = Ops.Reshape(Tensors.Arange(0, classes, 1, Loss.DType, Loss.Device), [classes, .. Enumerable.Repeat(1, Loss.Rank)]);
-        var oneHot = Ops.Binary(BinaryOp.Equal, classIds, Ops.Cast(classMap, Loss.DType));
-        var pixelAxes = Enumerable.Range(1, Loss.Rank).ToArray();
-        var sums = F.Sum(F.Mul(Loss, oneHot), pixelAxes);
-        var counts = CountAtLeastOne(Ops.Sum(Ops.Mul(Valid, oneHot), pixelAxes));
+        var sums = F.ClassSum(Loss, classMap, classes);
+        var counts = CountAtLeastOne(Ops.ClassSum(Valid, classMap, classes));
         return F.Div(sums, counts);
     }
 

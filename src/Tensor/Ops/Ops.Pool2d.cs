@@ -26,6 +26,19 @@ public static partial class Ops
         return gx;
     }
 
+    /// <summary>Forward mode of max pooling: each window's tangent value at the (first) maximum of x.</summary>
+    public static Tensor MaxPool2dJvp(Tensor x, Tensor tx, Pool2dGeometry g)
+    {
+        if (tx.Shape != x.Shape) throw new ShapeException("MaxPool2dJvp", $"tangent {tx.Shape} differs from input {x.Shape}");
+        SameDevice("MaxPool2dJvp", x, tx);
+        SameDType("MaxPool2dJvp", x, tx);
+        var ty = PoolOutput("MaxPool2dJvp", x, g);
+        using var xd = Dense(x);
+        using var td = Dense(tx);
+        x.Backend.MaxPool2dJvp(xd.Ref, td.Ref, ty.Ref, g);
+        return ty;
+    }
+
     public static Tensor AvgPool2d(Tensor x, Pool2dGeometry g)
     {
         var y = PoolOutput("AvgPool2d", x, g);

@@ -1,4 +1,5 @@
 using NativeMtl.Kernels;
+using NativeMtl.Raw;
 
 namespace NativeMtl.Tests.AutogradLayer;
 
@@ -71,6 +72,7 @@ public class GradientTests
         ["NllLoss"] = new(x => F.NllLoss(x[0], Labels([0, 2, -100, 1], 2, 2), -100).Loss, () => [X(1, 2, 3, 2)]),
         ["CrossEntropy with ignored pixels"] = new(x => F.CrossEntropy(x[0], Labels([0, 2, -1, 1, 3, -1], 1, 2, 3), ignoreIndex: -1), () => [X(1, 1, 4, 2, 3)]),
         ["MaskedL1"] = new(x => F.MaskedL1(x[0], Constant(8, 2, 3, 2, 2), Tensors.FromArray([1.0, 0, 1, 1, 0, 1, 1, 0], 2, 1, 2, 2)), () => [X(1, 2, 3, 2, 2)]),
+        ["ClassSum with labels out of range"] = new(x => F.ClassSum(x[0], Labels([0, 2, -1, 1, 2, 3, 0, 4, 2, 1], 2, 5), 4), () => [X(1, 2, 5)]),
         ["CosineSimilarity along channels"] = new(x => F.CosineSimilarity(x[0], x[1]), () => [X(1, 2, 3, 2, 2), X(2, 2, 3, 2, 2)]),
         ["Operators"] = new(x => (x[0] * x[1] - x[0] / 2.0 + 1.0) / (3.0 + x[1] * x[1]) * -x[0], () => [X(1, 2, 3), X(2, 2, 3)]),
     };
@@ -85,6 +87,26 @@ public class GradientTests
         var c = Cases[name];
         foreach (var result in GradCheck.Run(c.Function, c.Inputs()))
             Assert.True(result.RelativeError < 1e-6, $"{name}, {result}");
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void TangentMatchesCentralDifferences(string name)
+    {
+        using var scope = DisposeScope.Enter();
+        var c = Cases[name];
+        var result = GradCheck.Jvp(c.Function, c.Inputs());
+        Assert.True(result.RelativeError < 1e-6, $"{name}, {result}");
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void ForwardModeIsTheTransposeOfReverseMode(string name)
+    {
+        using var scope = DisposeScope.Enter();
+        var c = Cases[name];
+        var result = GradCheck.Adjoint(c.Function, c.Inputs());
+        Assert.True(result.RelativeError < 1e-12, $"{name}, {result}");
     }
 
     /// <summary>Each function gets its differentiable inputs as intermediates (x·1) whose handles are disposed right
@@ -112,6 +134,17 @@ public class GradientTests
         var kept = Gradients(disposeInputs: false);
         var disposed = Gradients(disposeInputs: true);
         for (int i = 0; i < kept.Length; i++) Assert.Equal(kept[i], disposed[i]);
+    }
+
+    [Fact]
+    public void TheTangentCheckersCatchAWrongForwardRule()
+    {
+        using var scope = DisposeScope.Enter();
+        // x², with a forward rule that forgets the factor 2.
+        static NativeMtl.Tensor BrokenSquare(NativeMtl.Tensor[] xs) => Autograd.Record("BrokenSquare", Ops.Unary(UnaryOp.Square, xs[0]), [xs[0]], [xs[0]],
+            (gy, s, _) => [Ops.Mul(gy, Ops.MulAdd(s[0]!, 2))], t => Ops.Mul(t[0]!, xs[0]));
+        Assert.True(GradCheck.Jvp(BrokenSquare, [X(1, 4)]).RelativeError > 0.1);
+        Assert.True(GradCheck.Adjoint(BrokenSquare, [X(1, 4)]).RelativeError > 0.1);
     }
 
     [Fact]

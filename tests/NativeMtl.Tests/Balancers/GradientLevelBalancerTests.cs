@@ -87,9 +87,9 @@ public class GradientLevelBalancerTests
     /// <summary>Task b's loss is −L_a and task c's is 2·L_a: exactly opposed and exactly aligned gradients.</summary>
     private sealed class Opposing(TinyObjective inner) : ITaskObjective
     {
-        public TaskLosses Evaluate(bool lookAheadBatch, bool perClass)
+        public TaskLosses Evaluate(bool lookAheadBatch, bool perClass, IReadOnlyCollection<string>? tasks = null)
         {
-            var l = inner.Evaluate(lookAheadBatch, perClass);
+            var l = inner.Evaluate(lookAheadBatch, perClass, tasks);
             var a = l.Losses["a"];
             return l with { Losses = new Dictionary<string, Tensor> { ["a"] = a, ["b"] = F.Neg(a), ["c"] = F.MulAdd(a, 2) } };
         }

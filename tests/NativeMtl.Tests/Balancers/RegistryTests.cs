@@ -39,6 +39,6 @@ public class RegistryTests
     {
         var options = new BalancerOptions(new Dictionary<string, object?> { ["mode"] = "approximate" });
         var e = Assert.Throws<ArgumentException>(() => BalancerRegistry.Create("auxilight", options));
-        Assert.Equal("option 'mode': 'approximate' is not one of exact, feature", e.Message);
+        Assert.Equal("option 'mode': 'approximate' is not one of exact, jvp, feature", e.Message);
     }
 }

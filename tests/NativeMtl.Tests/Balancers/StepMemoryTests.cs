@@ -83,7 +83,7 @@ public class GradientRowMemoryTests
 
         public override int InChannels => 64;
 
-        protected override MtlOutput ForwardCore(Tensor x)
+        protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
         {
             var z = Encoder.Forward(x);
             return new MtlOutput(z, Tasks.ToDictionary(t => t.Name, t => Heads[t.Name].Forward(z)), new Dictionary<string, Tensor>());
@@ -102,7 +102,7 @@ public class GradientRowMemoryTests
     {
         private readonly Tensor _x = Tensors.Normal(new Shape(2, 64, 1, 1), new Generator(3)).DetachFromScope();
 
-        public TaskLosses Evaluate(bool lookAheadBatch, bool perClass)
+        public TaskLosses Evaluate(bool lookAheadBatch, bool perClass, IReadOnlyCollection<string>? tasks = null)
         {
             var output = model.Forward(_x);
             return new TaskLosses(output.SharedFeature, output.Predictions.ToDictionary(p => p.Key, p => F.Mean(F.Square(p.Value))),

@@ -28,7 +28,7 @@ internal sealed class TinyModel : MtlModel
 
     public override int InChannels => 2;
 
-    protected override MtlOutput ForwardCore(Tensor x)
+    protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
     {
         var z = F.Tanh(Encoder.Forward(x));
         return new MtlOutput(z, Tasks.ToDictionary(t => t.Name, t => Heads[t.Name].Forward(z)), new Dictionary<string, Tensor>());
@@ -51,7 +51,7 @@ internal sealed class TinyObjective(TinyModel model, ulong seed = 5) : ITaskObje
 
     public Func<Tensor, string, Tensor>? PerClass { get; init; }
 
-    public TaskLosses Evaluate(bool lookAheadBatch, bool perClass)
+    public TaskLosses Evaluate(bool lookAheadBatch, bool perClass, IReadOnlyCollection<string>? tasks = null)
     {
         Evaluations++;
         var output = model.Forward(lookAheadBatch ? _xAhead : _x);

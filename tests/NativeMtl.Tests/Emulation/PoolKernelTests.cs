@@ -40,6 +40,21 @@ public class PoolKernelTests
         gx.AssertClose(dtype == DType.Float32 ? 1e-6 : 1e-14);
     }
 
+    /// <summary>The tangent is read at x's first maximum: with ties in every window, a kernel that took another
+    /// tied position would read another tangent value.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MaxPoolTangentMatchesTheCpu(DType dtype, Pool2dGeometry g)
+    {
+        var output = Output(Input, g);
+        int outputs = output.Aggregate(1, (p, d) => p * d);
+        using var x = Inputs(dtype);
+        using var tx = Twin.Random(dtype, x.Length, 8);
+        using var ty = Twin.Blank(dtype, outputs);
+        Emulated.OnBoth(b => b.MaxPool2dJvp(x.On(b, Input), tx.On(b, Input), ty.On(b, output), g));
+        ty.AssertEqual();
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void AvgPoolForwardAndBackwardMatchTheCpu(DType dtype, Pool2dGeometry g)
