@@ -25,21 +25,20 @@ public static partial class F
                     return [gx, ggamma, gbeta];
                 }, t =>
                 {
-                    // x̂ = (x − μ)/σ; through the batch statistics its tangent is (t − mean t − x̂·mean(x̂·t))/σ, and the
-                    // output's is γ times that plus x̂·t_γ + t_β. Built in place, so no more than three maps live at once.
-                    using var xHat = Ops.Mul(Ops.Sub(x, PerChannel(mean)), PerChannel(invStd));
+                    // Per channel, x ↦ γ·x̂(x) has a symmetric Jacobian, γ/σ·(I − 11ᵀ/m − x̂x̂ᵀ/m): its product with x's
+                    // tangent is what the backward kernel computes for a gradient. Then x̂·t_γ + t_β.
                     Tensor? tangent = null;
                     if (t[0] is { } tx)
                     {
-                        Tensor meanXt;
-                        using (var product = Ops.Mul(xHat, tx)) meanXt = ChannelMean(product);
-                        tangent = Ops.Sub(tx, ChannelMean(tx));
-                        using (var correction = Ops.Mul(xHat, meanXt)) Ops.SubInto(tangent, correction);
-                        Ops.MulInto(tangent, Ops.Mul(PerChannel(invStd), PerChannel(gamma)));
+                        var (gx, ggamma, gbeta) = Ops.BatchNorm2dBackward(x, tx, gamma, mean, invStd);
+                        ggamma.Dispose();
+                        gbeta.Dispose();
+                        tangent = gx;
                     }
                     if (t[1] is { } tg)
                     {
-                        var term = Ops.Mul(xHat, PerChannel(tg));
+                        var term = Ops.Sub(x, PerChannel(mean));
+                        Ops.MulInto(term, PerChannel(Ops.Mul(invStd, tg)));
                         if (tangent is null) tangent = term;
                         else
                             using (term) Ops.AddInto(tangent, term);
@@ -62,7 +61,4 @@ public static partial class F
                 Tangents.Map(t[1], tg => Ops.Mul(XHat(x, runningMean, runningVar), PerChannel(tg))),
                 Tangents.Map(t[2], PerChannel)));
     }
-
-    /// <summary>The mean over N, H and W of each channel, kept [1, C, 1, 1].</summary>
-    private static Tensor ChannelMean(Tensor x) => Ops.Reduce(ReduceOp.Mean, x, [0, 2, 3], keepDims: true);
 }

@@ -88,12 +88,13 @@ public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
         }
     }
 
-    /// <summary>g_0 from one backward pass; every ⟨g_0, g_i⟩ from one forward-mode pass along it; then one backward pass
-    /// of Σ_aux λ_i·L_i (with the auxiliary modules) on the graph the main pass kept.</summary>
+    /// <summary>g_0 from one backward pass; one backward pass of Σ_aux λ_i·L_i (with the auxiliary modules) on the graph
+    /// the main pass kept, which releases it; then every ⟨g_0, g_i⟩ from one forward-mode pass along g_0, at the same θ.</summary>
     private void ForwardModeInnerProducts(StepContext step)
     {
         using var pass = new MainTaskGradient(step, _lambda!, IndexOf(MainTask));
         var auxiliary = AuxiliaryTaskNames;
+        step.Backward(auxiliary.Select(t => F.Mul(step.Loss(t), F.Detach(Ops.Reshape(Ops.Slice(_lambda!, 0, IndexOf(t), IndexOf(t) + 1), [])))).Aggregate(F.Add));
         var products = step.DirectionalDerivatives(pass.Row, auxiliary, losses => auxiliary.Select(t => losses.Losses[t]).ToList());
         Ops.FillInto(_innerProducts!, 0);
         for (int a = 0; a < auxiliary.Count; a++)
@@ -101,7 +102,6 @@ public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
             int k = IndexOf(auxiliary[a]);
             Ops.CopyInto(Ops.Slice(products, 0, a, a + 1), Ops.Slice(_innerProducts!, 0, k, k + 1));
         }
-        step.Backward(auxiliary.Select(t => F.Mul(step.Loss(t), F.Detach(Ops.Reshape(Ops.Slice(_lambda!, 0, IndexOf(t), IndexOf(t) + 1), [])))).Aggregate(F.Add));
     }
 
     /// <summary>λ_i += α·β·⟨g_0, g_i⟩ for the auxiliary tasks, with the gradients of the step just taken.</summary>

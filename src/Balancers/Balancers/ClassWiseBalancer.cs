@@ -14,8 +14,10 @@ namespace NativeMtl.Balancers;
 /// <item><c>exact</c> (the default): the paper's rule, ∇L_0 at θ_t against ∇L_t^c at θ_{t−1} (the chain rule
 /// through the last SGD step, learning rate folded in); 1 + Σ_t C_t encoder passes, and a C×P buffer of the previous
 /// step's class gradients.</item>
-/// <item><c>jvp</c>: both at θ_t (DESIGN §13's one-step approximation): ∇L_0 from one backward pass, every class's
-/// inner product from one forward-mode pass along it, then one backward pass of Σ w·L^c, whatever C is.</item>
+/// <item><c>jvp</c>: both at θ_t (DESIGN §13's one-step approximation): ∇L_0 from one backward pass, one backward pass
+/// of Σ w·L^c, then every class's inner product from one forward-mode pass along ∇L_0, whatever C is. The step trains
+/// on the weights it started with and the update applies from the next step on (as AuxiLight's λ), so the tangent
+/// pass runs after the graph is released.</item>
 /// </list>
 /// Its per-task weights are the mean class weight of each auxiliary task (1 for the main task);
 /// <see cref="ClassWeights"/> holds them all.
@@ -89,14 +91,15 @@ public sealed class ClassWiseBalancer(BalancerOptions options) : Balancer
         step.BackwardHeads(Total(main, classLosses));
     }
 
-    /// <summary>∇L_0 at θ_t from one backward pass (kept in a row, added to the arenas), every class's inner product
-    /// with it from one forward-mode pass, then the weights' update and one backward pass of Σ w·L^c.</summary>
+    /// <summary>∇L_0 at θ_t from one backward pass (kept in a row, added to the arenas), one backward pass of Σ w·L^c that
+    /// releases the graph, then every class's inner product with ∇L_0 from one forward-mode pass, still at θ_t, and the
+    /// weights' update.</summary>
     private void ForwardModeStep(StepContext step)
     {
         using var main = new MainTaskGradient(step, _weights!, IndexOf(MainTask));
+        step.Backward(F.Sum(F.Mul(ClassLosses(step.Current), F.Detach(_classWeights!))));
         var auxiliary = AuxiliaryTaskNames;
         UpdateWeights(step.DirectionalDerivatives(main.Row, auxiliary, losses => auxiliary.Select(t => losses.PerClassLosses[t]).ToList()));
-        step.Backward(F.Sum(F.Mul(ClassLosses(step.Current), F.Detach(_classWeights!))));
     }
 
     /// <summary>L_0 + Σ w·L^c, the weights taken as constants.</summary>

@@ -10,8 +10,12 @@ public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func
 {
     public string Name => Spec.Name;
 
-    /// <summary>The tasks a dataset provides, by their config names: seg, depth, normal, curvature.</summary>
-    public static IReadOnlyList<string> Known { get; } = ["seg", "depth", "normal", "curvature"];
+    /// <summary>The tasks a dataset provides, by their config names: seg, depth, normal, and from the synthetic scenes
+    /// only curvature and coordinates.</summary>
+    public static IReadOnlyList<string> Known { get; } = ["seg", "depth", "normal", "curvature", "coordinates"];
+
+    /// <summary>The tasks only the synthetic scenes provide.</summary>
+    public static IReadOnlyList<string> SyntheticOnly { get; } = ["curvature", "coordinates"];
 
     /// <summary>A task by its config name; <paramref name="classes"/> is the segmentation class count.</summary>
     public static DenseTask Create(string name, TaskRole role, int classes) => name switch
@@ -19,19 +23,24 @@ public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func
         "seg" => new(TaskSpec.Segmentation(classes), role, new CrossEntropyLoss(-1), b => b.Labels,
             Classes: new ClassSplit((b, _) => b.Labels, _ => classes)),
         "depth" => new(TaskSpec.Depth(), role, new MaskedL1Loss(), b => b.Depth,
-            Classes: new ClassSplit((b, bins) => DepthBins.Classify(b.Depth, DepthBins.LogEdges(bins)), bins => bins)),
+            Classes: new ClassSplit((b, bins) => DepthBins.ClassifyLog(b.Depth, bins), bins => bins)),
         "normal" => new(TaskSpec.Normal(), role, new NormalCosineLoss(), b => b.Normals,
             Classes: new ClassSplit((b, bins) => NormalBins.Classify(b.Normals, bins), bins => bins)),
         "curvature" => new(TaskSpec.Curvature(), role, new MaskedL1Loss(),
             b => b.Curvature ?? throw new ArgumentException("task curvature: this dataset has no curvature (only the synthetic scenes do)"),
             b => Tensors.Ones(new Shape(b.Count, 1, b.Image.Shape[2], b.Image.Shape[3]), device: b.Image.Device)),
+        // Each object's surface point in its own frame (m), learnt on the objects' pixels only (seed 000's dense
+        // object coordinates, here for every object of the scene).
+        "coordinates" => new(TaskSpec.ObjectCoordinates(), role, new MaskedL1Loss(),
+            b => b.ObjectCoordinates ?? throw new ArgumentException("task coordinates: this dataset has no object coordinates (only the synthetic scenes do)"),
+            b => b.Instances ?? throw new ArgumentException("task coordinates: this dataset has no instance masks (only the synthetic scenes do)")),
         _ => throw new ArgumentException($"unknown task '{name}' (known: {string.Join(", ", Known)})"),
     };
 }
 
 /// <summary>How a task's pixels fall into classes, for the per-class losses of the class-wise balancer (seed 003):
 /// segmentation by its labels, continuous tasks by bins of their targets (depth: log-spaced over 0.5–10 m, normals:
-/// their angle with up), the number of bins chosen by the balancer.</summary>
+/// equal solid angles of their direction against up), the number of bins chosen by the balancer.</summary>
 /// <param name="Map">A batch and the bin count to an Int32 class map [N, H, W] (−1: no class).</param>
 /// <param name="Count">The bin count to the number of classes.</param>
 public sealed record ClassSplit(Func<DenseBatch, int, Tensor> Map, Func<int, int> Count);

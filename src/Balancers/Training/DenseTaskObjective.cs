@@ -31,14 +31,15 @@ public sealed class DenseTaskObjective(MtlModel model, IReadOnlyList<DenseTask> 
             ?? throw new InvalidOperationException(lookAheadBatch ? "no look-ahead batch was given to the objective" : "no batch was given to the objective");
         var wanted = Tasks.Where(t => tasks?.Contains(t.Name) ?? true).ToList();
         var output = model.Forward(batch.Image, wanted.Select(t => t.Name).ToList());
-        // Each loss is made in a scope of its own, and the predictions' handles go once all are made: what the
-        // losses' backward passes read stays saved in the graph, and nothing else outlives this call.
+        // Each task's prediction is made when its losses are, in a scope of its own that ends with them: what their
+        // backward passes read stays saved in the graph, and one prediction lives at a time.
         var losses = new Dictionary<string, Tensor>();
         var perClassLosses = new Dictionary<string, Tensor>();
         foreach (var task in wanted)
         {
             using var scope = DisposeScope.Enter();
-            var (prediction, target, mask) = (output.Predictions[task.Name], task.Target(batch), task.Mask?.Invoke(batch));
+            var prediction = scope.Adopt(output.Take(task.Name));
+            var (target, mask) = (task.Target(batch), task.Mask?.Invoke(batch));
             if (perClass && task.Role == TaskRole.Auxiliary && task.Classes is { } split)
             {
                 // One per-pixel loss for both: its mean and its per-class means.
@@ -53,7 +54,7 @@ public sealed class DenseTaskObjective(MtlModel model, IReadOnlyList<DenseTask> 
             var task = Tasks.Single(t => t.Name == p.Key);
             return task.Loss.Forward(p.Value, task.Target(batch), task.Mask?.Invoke(batch));
         }));
-        foreach (var prediction in output.Predictions.Values.Concat(output.AuxiliaryPredictions.Values)) prediction.Dispose();
+        foreach (var prediction in output.AuxiliaryPredictions.Values) prediction.Dispose();
         return new TaskLosses(output.SharedFeature, losses, auxiliary, perClassLosses);
     }
 }

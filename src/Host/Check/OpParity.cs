@@ -131,6 +131,10 @@ internal static class OpParity
         yield return new("GradientGram (K 9: two passes)", Light, [Fixed(9, 1000)], (t, _) => Ops.GradientGram(t[0]));
         yield return new("GradientCombine", Light, [Fixed(4, 70_001), Fixed(4)], (t, _) => Ops.GradientCombine(t[0], t[1]));
         yield return new("MaxPool2d 3×3 s2 p1", Light, [X(nchw)], (t, _) => F.MaxPool2d(t[0], new Pool2dGeometry(3, 3, 2, 2, 1, 1)));
+        yield return new("MaxPool2d tangent (forward mode)", Light, [X(nchw), Fixed(nchw)], (t, _) => Ops.MaxPool2dJvp(t[0], t[1], new Pool2dGeometry(3, 3, 2, 2, 1, 1)));
+        yield return new("ClassSum (labels out of range)", Light,
+            [X(2, 3, 41), new(new Shape(2, 3, 41), Labels: Enumerable.Range(0, 246).Select(i => i * 5 % 9 - 1).ToArray())],
+            (t, _) => F.ClassSum(t[0], t[1], 7));
         yield return new("AvgPool2d 2×2 s2", Light, [X(nchw)], (t, _) => F.AvgPool2d(t[0], new Pool2dGeometry(2, 2, 2, 2)));
         yield return new("UpsampleBilinear2d", Light, [X(nchw)], (t, _) => F.UpsampleBilinear2d(t[0], 20, 17));
         yield return new("BatchNorm2d (training)", Light, [X(4, 6, 5, 5), X(6), X(6)], (t, d) =>

@@ -67,8 +67,9 @@ internal static class ConfigReader
         var stranger = auxiliaryTasks.FirstOrDefault(t => config.Tasks.All(e => e.Name != t));
         if (stranger is not null)
             throw new ConfigException($"{root.Where("model")}: model.auxiliary_modules.tasks: '{stranger}' is not one of the tasks ({string.Join(", ", config.Tasks.Select(t => t.Name))})");
-        if (config.Data.Dataset == "mtan" && config.Tasks.Any(t => t.Name == "curvature"))
-            throw new ConfigException($"{root.Where("tasks")}: tasks: curvature needs the synthetic scenes (MTAN-format datasets have no curvature)");
+        var synthetic = config.Tasks.FirstOrDefault(t => DenseTask.SyntheticOnly.Contains(t.Name));
+        if (config.Data.Dataset == "mtan" && synthetic is not null)
+            throw new ConfigException($"{root.Where("tasks")}: tasks: {synthetic.Name} needs the synthetic scenes (MTAN-format datasets have no {synthetic.Name})");
         return config;
     }
 

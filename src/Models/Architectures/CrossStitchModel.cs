@@ -57,7 +57,7 @@ public sealed class CrossStitchModel : MtlModel
         int channels = columns[0].OutChannels;
         var predictions = Tasks.Select((t, k) => (t, k)).Where(p => tasks.Contains(p.t.Name)).ToDictionary(
             p => p.t.Name,
-            p => Finish(p.t, _heads[p.t.Name].Forward(F.Slice(z, 1, p.k * channels, (p.k + 1) * channels)), height, width));
+            p => (Func<Tensor>)(() => Finish(p.t, _heads[p.t.Name].Forward(F.Slice(z, 1, p.k * channels, (p.k + 1) * channels)), height, width)));
         return new MtlOutput(z, predictions, new Dictionary<string, Tensor>());
     }
 

@@ -33,7 +33,8 @@ public sealed class HardSharingModel : MtlModel
         int height = x.Shape[2], width = x.Shape[3];
         var encoded = Encoder.Forward(x);
         var z = encoded.Features;
-        var predictions = Tasks.Where(t => tasks.Contains(t.Name)).ToDictionary(t => t.Name, t => Finish(t, _heads[t.Name].Forward(z), height, width));
+        var predictions = Tasks.Where(t => tasks.Contains(t.Name))
+            .ToDictionary(t => t.Name, t => (Func<Tensor>)(() => Finish(t, _heads[t.Name].Forward(z), height, width)));
         return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, encoded, height, width, tasks));
     }
 

@@ -25,6 +25,9 @@ public sealed record TaskSpec(string Name, int Channels, TaskKind Kind)
 
     /// <summary>The two principal curvatures.</summary>
     public static TaskSpec Curvature(string name = "curvature") => new(name, 2, TaskKind.Regression);
+
+    /// <summary>Dense object coordinates: each pixel's surface point in its object's frame, three channels.</summary>
+    public static TaskSpec ObjectCoordinates(string name = "coordinates") => new(name, 3, TaskKind.Regression);
 }
 
 /// <summary>
@@ -33,8 +36,58 @@ public sealed record TaskSpec(string Name, int Channels, TaskKind Kind)
 /// and send one combined gradient back through the trunk. Auxiliary predictions (training only) read the
 /// encoder's stages instead, so their losses reach the encoder without passing through z. All predictions
 /// have the input's height and width.
+/// <para>A model may leave a task's head to run when its prediction is first wanted: <see cref="Take"/> runs one head
+/// and hands its prediction over, so a caller that makes each loss in turn holds one prediction at a time;
+/// <see cref="Predictions"/> runs every head left.</para>
 /// </summary>
-public sealed record MtlOutput(
-    Tensor SharedFeature,
-    IReadOnlyDictionary<string, Tensor> Predictions,
-    IReadOnlyDictionary<string, Tensor> AuxiliaryPredictions);
+public sealed class MtlOutput
+{
+    private readonly Dictionary<string, Func<Tensor>> _pending;
+    private readonly Dictionary<string, Tensor> _made;
+
+    /// <summary>Predictions made already.</summary>
+    public MtlOutput(Tensor sharedFeature, IReadOnlyDictionary<string, Tensor> predictions, IReadOnlyDictionary<string, Tensor> auxiliaryPredictions)
+        : this(sharedFeature, new Dictionary<string, Func<Tensor>>(), auxiliaryPredictions) =>
+        _made = new Dictionary<string, Tensor>(predictions);
+
+    /// <summary>Predictions made when first wanted, each by its function (which runs once).</summary>
+    public MtlOutput(Tensor sharedFeature, IReadOnlyDictionary<string, Func<Tensor>> predictions, IReadOnlyDictionary<string, Tensor> auxiliaryPredictions)
+    {
+        SharedFeature = sharedFeature;
+        _pending = new Dictionary<string, Func<Tensor>>(predictions);
+        _made = [];
+        AuxiliaryPredictions = auxiliaryPredictions;
+    }
+
+    public Tensor SharedFeature { get; }
+
+    /// <summary>Every prediction, by task; heads not run yet run now.</summary>
+    public IReadOnlyDictionary<string, Tensor> Predictions
+    {
+        get
+        {
+            foreach (var task in _pending.Keys.ToList()) _made[task] = Make(task);
+            return _made;
+        }
+    }
+
+    public IReadOnlyDictionary<string, Tensor> AuxiliaryPredictions { get; }
+
+    /// <summary>The tasks predicted, made or not.</summary>
+    public IEnumerable<string> Tasks => _made.Keys.Concat(_pending.Keys);
+
+    /// <summary>One task's prediction (its head runs now if it has not yet), handed to the caller, who disposes it.</summary>
+    public Tensor Take(string task)
+    {
+        if (_made.Remove(task, out var made)) return made;
+        if (_pending.ContainsKey(task)) return Make(task);
+        throw new KeyNotFoundException($"no prediction of task '{task}' (predicted: {string.Join(", ", Tasks)})");
+    }
+
+    private Tensor Make(string task)
+    {
+        var make = _pending[task];
+        _pending.Remove(task);
+        return make();
+    }
+}

@@ -4,15 +4,17 @@ using NativeMtl.Raw;
 namespace NativeMtl.Models;
 
 /// <summary>
-/// Quantizes surface normals into classes by the angle they make with the camera's up direction (−y in the camera
-/// frame, whose y points down): floors near 0°, walls near 90°, ceilings near 180°. So normals can serve as the
-/// auxiliary task of the class-wise balancer, the way depth does through <see cref="DepthBins"/>.
+/// Quantizes surface normals into classes by the angle θ they make with the camera's up direction (−y in the camera
+/// frame, whose y points down): floors near 0°, walls near 90°, ceilings near 180°. The bins are equally wide in
+/// cos θ, so each covers the same solid angle of directions (Archimedes' hat-box rule), and a class is one pass over
+/// the pixels whatever the number of bins. So normals can serve as the auxiliary task of the class-wise balancer, the
+/// way depth does through <see cref="DepthBins"/>.
 /// </summary>
 public static class NormalBins
 {
     /// <summary>
-    /// An Int32 class map [N, H, W] from normals [N, 3, H, W]: class c holds the angles in [c·180°/bins,
-    /// (c + 1)·180°/bins), the last class up to 180° included. Missing normals (all zero) get −1, no class.
+    /// An Int32 class map [N, H, W] from normals [N, 3, H, W]: class ⌊bins·(1 − cos θ)/2⌋ (the last class includes
+    /// θ = 180°), with cos θ = −n_y/|n|. Missing normals (all zero) get −1, no class.
     /// </summary>
     public static Tensor Classify(Tensor normals, int bins)
     {
@@ -21,17 +23,11 @@ public static class NormalBins
         if (bins < 2) throw new ArgumentException($"{op}: needs at least 2 bins, not {bins}");
         if (normals.Rank != 4 || normals.Shape[1] != 3) throw new ShapeException(op, $"expects normals [N, 3, H, W], got {normals.Shape}");
 
-        // The angle θ with up has cos θ = −n_y / |n|; θ ≥ k·180°/bins exactly when cos θ ≤ cos(k·180°/bins), so the
-        // class counts the edges cos(k·180°/bins), k = 1 … bins − 1, that are at least cos θ.
         var length = Ops.Reduce(ReduceOp.L2Norm, normals, [1]);
         var present = Ops.Binary(BinaryOp.Greater, length, Tensors.Zeros(Shape.Scalar, normals.DType, normals.Device));
         var safe = Ops.Where(present, length, Tensors.Ones(Shape.Scalar, normals.DType, normals.Device));
         var cosine = Ops.Div(Ops.Unary(UnaryOp.Neg, Ops.Squeeze(Ops.Slice(normals, 1, 1, 2), 1)), safe);
-        var edges = Enumerable.Range(1, bins - 1).Select(k => Math.Cos(Math.PI * k / bins)).ToArray();
-        var edgeTensor = Ops.Reshape(Ops.Cast(Tensors.FromArray(edges, edges.Length), normals.DType), [edges.Length, 1, 1, 1]);
-        var below = Ops.Sum(Ops.Binary(BinaryOp.Greater, cosine, edgeTensor), 0);
-        var bin = Ops.MulAdd(below, -1, edges.Length);
-        var missing = Tensors.Full(Shape.Scalar, -1, normals.DType, normals.Device);
-        return Ops.Cast(Ops.Where(present, bin, missing), DType.Int32);
+        var bin = Ops.Scalar(ScalarOp.Clamp, Ops.MulAdd(cosine, -0.5 * bins, 0.5 * bins), 0, bins - 1);
+        return Ops.Cast(Ops.Where(present, bin, Tensors.Full(Shape.Scalar, -1, normals.DType, normals.Device)), DType.Int32);
     }
 }
