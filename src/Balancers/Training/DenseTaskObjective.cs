@@ -30,7 +30,7 @@ public sealed class DenseTaskObjective(MtlModel model, IReadOnlyList<DenseTask> 
         var batch = (lookAheadBatch ? LookAheadBatch : Batch)
             ?? throw new InvalidOperationException(lookAheadBatch ? "no look-ahead batch was given to the objective" : "no batch was given to the objective");
         var wanted = Tasks.Where(t => tasks?.Contains(t.Name) ?? true).ToList();
-        var output = model.Forward(batch.Image, wanted.Select(t => t.Name).ToList());
+        var output = model.Forward(batch.Image, wanted.Select(t => t.Name).ToList(), deferHeads: true);
         // Each task's prediction is made when its losses are, in a scope of its own that ends with them: what their
         // backward passes read stays saved in the graph, and one prediction lives at a time.
         var losses = new Dictionary<string, Tensor>();

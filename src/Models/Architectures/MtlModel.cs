@@ -42,8 +42,11 @@ public abstract class MtlModel : Module
     protected BuildContext Context { get; }
 
     /// <summary>The shared feature and the predictions of <paramref name="tasks"/> (all tasks when null): a caller that
-    /// needs some tasks only spares the other heads. A model may still predict more than it was asked for.</summary>
-    public MtlOutput Forward(Tensor x, IReadOnlyCollection<string>? tasks = null)
+    /// needs some tasks only spares the other heads. A model may still predict more than it was asked for. With
+    /// <paramref name="deferHeads"/>, a model may leave each head to run when its prediction is first taken
+    /// (<see cref="MtlOutput.Take"/>), so that one prediction lives at a time; the caller must take them before it
+    /// changes the model's mode or the recording mode, since a head runs in the modes of that moment.</summary>
+    public MtlOutput Forward(Tensor x, IReadOnlyCollection<string>? tasks = null, bool deferHeads = false)
     {
         if (x.Rank != 4 || x.Shape[1] != InChannels)
             throw new ShapeException(Name, $"input {x.Shape} must be [N, {InChannels}, H, W]");
@@ -52,9 +55,12 @@ public abstract class MtlModel : Module
         // The arenas take the parameters' places when first built; a graph recorded before that would hold the
         // old tensors, so they are built before the first forward pass.
         _ = ParameterGroups;
-        return ForwardCore(x, tasks?.ToHashSet() ?? Tasks.Select(t => t.Name).ToHashSet());
+        var output = ForwardCore(x, tasks?.ToHashSet() ?? Tasks.Select(t => t.Name).ToHashSet());
+        if (!deferHeads) _ = output.Predictions;
+        return output;
     }
 
+    /// <summary>The forward pass; a model may give the predictions as functions that run their heads when wanted.</summary>
     protected abstract MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks);
 
     /// <summary>

@@ -36,9 +36,9 @@ public sealed record TaskSpec(string Name, int Channels, TaskKind Kind)
 /// and send one combined gradient back through the trunk. Auxiliary predictions (training only) read the
 /// encoder's stages instead, so their losses reach the encoder without passing through z. All predictions
 /// have the input's height and width.
-/// <para>A model may leave a task's head to run when its prediction is first wanted: <see cref="Take"/> runs one head
-/// and hands its prediction over, so a caller that makes each loss in turn holds one prediction at a time;
-/// <see cref="Predictions"/> runs every head left.</para>
+/// <para>A model asked to defer its heads (<see cref="MtlModel.Forward"/>) leaves each to run when its prediction is
+/// first wanted: <see cref="Take"/> runs one head and hands its prediction over, so a caller that makes each loss in
+/// turn holds one prediction at a time; <see cref="Predictions"/> runs every head left.</para>
 /// </summary>
 public sealed class MtlOutput
 {

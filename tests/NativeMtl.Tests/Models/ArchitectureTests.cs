@@ -21,6 +21,22 @@ public class ArchitectureTests
         Assert.Empty(output.AuxiliaryPredictions);
     }
 
+    /// <summary>A plain forward pass predicts every task at once, in the modes of the call; only a caller that asks to
+    /// defer the heads gets them run later, in the modes of that moment (here evaluation's running statistics).</summary>
+    [Fact]
+    public void HeadsRunInTheCallsModesUnlessTheCallerDefersThem()
+    {
+        using var model = ArchitectureRegistry.Create("hps", ModelTestKit.Small());
+        using var scope = DisposeScope.Enter();
+        var x = ModelTestKit.Input(2, 16, 24);
+        var expected = model.Forward(x).Predictions["depth"].ToArray<float>();
+        var eager = model.Forward(x);
+        var deferred = model.Forward(x, deferHeads: true);
+        model.Eval();
+        Assert.Equal(expected, eager.Predictions["depth"].ToArray<float>());
+        Assert.NotEqual(expected, deferred.Predictions["depth"].ToArray<float>());
+    }
+
     [Theory]
     [MemberData(nameof(Names))]
     public void NormalsHaveUnitLength(string name)
