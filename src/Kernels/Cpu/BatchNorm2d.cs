@@ -1,15 +1,16 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace NativeMtl.Kernels.Cpu;
 
 /// <summary>Batch norm over contiguous NCHW. The (n, c) planes run in parallel, each writing its partial sums
 /// to its own slot; the slots of a channel are then added in a fixed order, so the statistics do not depend
-/// on the thread count. Sums run in short vectorized chunks added up in double, which keeps Float32 exact
-/// enough on large batches; the variance is taken around the mean (two passes), never as E[x²] − E[x]².</summary>
+/// on the thread count. Every element is added in double, as PyTorch's CPU batch norm does, in short vectorized
+/// chunks; the variance is taken around the mean (two passes), never as E[x²] − E[x]².</summary>
 public sealed unsafe partial class CpuBackend
 {
-    /// <summary>Elements summed in T before the partial sum moves to double.</summary>
+    /// <summary>Elements widened to double at a time for the sums.</summary>
     private const int SumChunk = 1024;
 
     public void BatchNormTrainingForward(TensorRef x, TensorRef gamma, TensorRef beta, TensorRef runningMean,
@@ -54,7 +55,7 @@ public sealed unsafe partial class CpuBackend
         }
 
         var squares = PerPlane(batch * channels, planeSize, p =>
-            SumSquaredDeviations(new ReadOnlySpan<T>(px + p * planeSize, planeSize), mean[p % channels]));
+            SumSquaredDeviations(new ReadOnlySpan<T>(px + p * planeSize, planeSize), means[p % channels]));
         for (int c = 0; c < channels; c++)
         {
             double squared = ChannelTotal(squares, batch, channels, c);
@@ -109,7 +110,7 @@ public sealed unsafe partial class CpuBackend
 
         var gySums = PerPlane(planes, planeSize, p => SumInDouble(new ReadOnlySpan<T>(pgy + p * planeSize, planeSize)));
         var gyDeviationDots = PerPlane(planes, planeSize, p => DotWithDeviations(
-            new ReadOnlySpan<T>(pgy + p * planeSize, planeSize), new ReadOnlySpan<T>(px + p * planeSize, planeSize), mean[p % channels]));
+            new ReadOnlySpan<T>(pgy + p * planeSize, planeSize), new ReadOnlySpan<T>(px + p * planeSize, planeSize), double.CreateTruncating(mean[p % channels])));
 
         // gx = a·gy + b·(x − mean) + shift, the standard formula with the channel sums folded into coefficients.
         var a = new T[channels];
@@ -168,41 +169,51 @@ public sealed unsafe partial class CpuBackend
         return total;
     }
 
+    /// <summary>Σ values, each converted to double before it is added, as PyTorch's CPU batch norm does (its acc_type
+    /// of float is double): a Float32 partial sum would drop the low bits of values far from 0.</summary>
     private static double SumInDouble<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        Span<double> wide = stackalloc double[SumChunk];
         double total = 0;
         for (int i = 0; i < values.Length; i += SumChunk)
-            total += double.CreateTruncating(TensorPrimitives.Sum(values.Slice(i, Math.Min(SumChunk, values.Length - i))));
+            total += TensorPrimitives.Sum(Widen(values.Slice(i, Math.Min(SumChunk, values.Length - i)), wide));
         return total;
     }
 
-    /// <summary>Σ (x − mean)².</summary>
-    private static double SumSquaredDeviations<T>(ReadOnlySpan<T> values, T mean) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Σ (x − mean)², in double.</summary>
+    private static double SumSquaredDeviations<T>(ReadOnlySpan<T> values, double mean) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Span<T> deviations = stackalloc T[SumChunk];
+        Span<double> wide = stackalloc double[SumChunk], deviations = stackalloc double[SumChunk];
         double total = 0;
         for (int i = 0; i < values.Length; i += SumChunk)
         {
-            var chunk = values.Slice(i, Math.Min(SumChunk, values.Length - i));
-            var d = deviations[..chunk.Length];
-            TensorPrimitives.Subtract(chunk, mean, d);
-            total += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(d));
+            int n = Math.Min(SumChunk, values.Length - i);
+            TensorPrimitives.Subtract(Widen(values.Slice(i, n), wide), mean, deviations[..n]);
+            total += TensorPrimitives.SumOfSquares<double>(deviations[..n]);
         }
         return total;
     }
 
-    /// <summary>Σ g·(x − mean).</summary>
-    private static double DotWithDeviations<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, T mean) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Σ g·(x − mean), in double.</summary>
+    private static double DotWithDeviations<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, double mean) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Span<T> deviations = stackalloc T[SumChunk];
+        Span<double> wide = stackalloc double[SumChunk], deviations = stackalloc double[SumChunk];
         double total = 0;
         for (int i = 0; i < x.Length; i += SumChunk)
         {
             int n = Math.Min(SumChunk, x.Length - i);
-            var d = deviations[..n];
-            TensorPrimitives.Subtract(x.Slice(i, n), mean, d);
-            total += double.CreateTruncating(TensorPrimitives.Dot<T>(g.Slice(i, n), d));
+            TensorPrimitives.Subtract(Widen(x.Slice(i, n), wide), mean, deviations[..n]);
+            total += TensorPrimitives.Dot<double>(Widen(g.Slice(i, n), wide), deviations[..n]);
         }
         return total;
+    }
+
+    /// <summary>The values as doubles: themselves when they are, else converted into <paramref name="buffer"/>.</summary>
+    private static ReadOnlySpan<double> Widen<T>(ReadOnlySpan<T> values, Span<double> buffer) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double)) return MemoryMarshal.Cast<T, double>(values);
+        var wide = buffer[..values.Length];
+        TensorPrimitives.ConvertTruncating(MemoryMarshal.Cast<T, float>(values), wide);
+        return wide;
     }
 }

@@ -132,6 +132,27 @@ public class BatchNorm2dTests
         AssertClose(expected.InvStd, invStd, 1e-5);
     }
 
+    /// <summary>PyTorch's CPU batch norm adds Float32 inputs in double (its acc_type); so do we, every element, so the
+    /// mean is the exact sum rounded once. Here the values lie on Float32's grid at 2^20 (steps of 1/8), where a
+    /// Float32 running sum drops their fractions; Σx (2^15 a channel) is exact in double whatever the order, so the
+    /// saved mean must be it to the last bit.</summary>
+    [Fact]
+    public void Float32StatisticsAreAddedInDoubleSoTheMeanIsTheExactSumRoundedOnce()
+    {
+        using var scope = DisposeScope.Enter();
+        var (n, c, h, w) = (2, 2, 128, 128);
+        var x = Uniform(n * c * h * w, seed: 11, low: 0, high: 8).Select(v => 1048576 + Math.Floor(v) / 8).ToArray();
+        var ones = Enumerable.Repeat(1.0, c).ToArray();
+        var zeros = new double[c];
+
+        var (_, mean, _) = Ops.BatchNorm2dTraining(ToTensor(x, DType.Float32, n, c, h, w), ToTensor(ones, DType.Float32, c),
+            ToTensor(zeros, DType.Float32, c), ToTensor(zeros, DType.Float32, c), ToTensor(ones, DType.Float32, c), 0.1, 1e-5);
+
+        int plane = h * w;
+        var exact = Enumerable.Range(0, c).Select(ch => (float)(Enumerable.Range(0, n).Sum(b => x.Skip((b * c + ch) * plane).Take(plane).Sum()) / (n * plane))).ToArray();
+        Assert.Equal(exact, mean.ToArray<float>());
+    }
+
     [Theory]
     [InlineData(DType.Float32)]
     [InlineData(DType.Float64)]
