@@ -35,15 +35,19 @@ public static partial class F
             return Div(Sum(loss), CountAtLeastOne(valid));
         });
 
-    /// <summary>Σ mask·|pred − target| / Σ mask, the mask broadcast over pred (so a [N,1,H,W] mask counts each
-    /// of pred's channels); 0 when the mask is empty. One fused kernel computes the loss and its gradient; the
-    /// mask and target get no gradient.</summary>
+    /// <summary>Σ mask·|pred − target| / Σ mask; 0 when the mask is empty. The mask broadcasts over pred and the
+    /// divisor counts every element it covers after broadcasting: a [N,1,H,W] mask of a 3-channel pred counts each
+    /// valid pixel three times, so the loss is the mean over valid values (MTAN's depth and normal losses divide by
+    /// valid values alike). One fused kernel computes the loss and its gradient. The target gets the opposite of
+    /// pred's gradient when it requires one (d|p − t|/dt = −sign(p − t)); the mask is a selection and gets none.</summary>
     public static Tensor MaskedL1(Tensor pred, Tensor target, Tensor mask)
     {
+        if (mask.RequiresGrad) throw new ArgumentException("MaskedL1: the mask selects values and has no gradient; pass it detached");
         var (loss, gradient) = Ops.MaskedL1(pred, target, mask);
         using (gradient)
-            return Autograd.Record("MaskedL1", loss, [pred], [gradient], (gy, s, _) => [Ops.Mul(s[0]!, gy)],
-                t => Ops.Reduce(ReduceOp.Sum, Ops.Mul(gradient, t[0]!), []));
+            return Autograd.Record("MaskedL1", loss, [pred, target], [gradient],
+                (gy, s, needs) => [needs[0] ? Ops.Mul(s[0]!, gy) : null, needs[1] ? Ops.MulAdd(Ops.Mul(s[0]!, gy), -1) : null],
+                t => Ops.Reduce(ReduceOp.Sum, t[1] is null ? Ops.Mul(gradient, t[0]!) : Ops.Mul(gradient, t[0] is null ? Ops.MulAdd(t[1]!, -1) : Ops.Sub(t[0]!, t[1]!)), []));
     }
 
     /// <summary>Cosine of the angle between a and b along <paramref name="axis"/> (channels by default), with each

@@ -72,6 +72,7 @@ public class GradientTests
         ["NllLoss"] = new(x => F.NllLoss(x[0], Labels([0, 2, -100, 1], 2, 2), -100).Loss, () => [X(1, 2, 3, 2)]),
         ["CrossEntropy with ignored pixels"] = new(x => F.CrossEntropy(x[0], Labels([0, 2, -1, 1, 3, -1], 1, 2, 3), ignoreIndex: -1), () => [X(1, 1, 4, 2, 3)]),
         ["MaskedL1"] = new(x => F.MaskedL1(x[0], Constant(8, 2, 3, 2, 2), Tensors.FromArray([1.0, 0, 1, 1, 0, 1, 1, 0], 2, 1, 2, 2)), () => [X(1, 2, 3, 2, 2)]),
+        ["MaskedL1 with a target that needs a gradient"] = new(x => F.MaskedL1(x[0], x[1], Tensors.FromArray([1.0, 0, 1, 1, 0, 1, 1, 0], 2, 1, 2, 2)), () => [X(1, 2, 3, 2, 2), X(2, 2, 3, 2, 2)]),
         ["ClassSum with labels out of range"] = new(x => F.ClassSum(x[0], Labels([0, 2, -1, 1, 2, 3, 0, 4, 2, 1], 2, 5), 4), () => [X(1, 2, 5)]),
         ["CosineSimilarity along channels"] = new(x => F.CosineSimilarity(x[0], x[1]), () => [X(1, 2, 3, 2, 2), X(2, 2, 3, 2, 2)]),
         ["Operators"] = new(x => (x[0] * x[1] - x[0] / 2.0 + 1.0) / (3.0 + x[1] * x[1]) * -x[0], () => [X(1, 2, 3), X(2, 2, 3)]),

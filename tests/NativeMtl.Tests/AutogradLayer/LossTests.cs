@@ -44,6 +44,32 @@ public class LossTests
     }
 
     [Fact]
+    public void MaskedL1GivesATargetThatNeedsOneTheOppositeOfThePredictionsGradient()
+    {
+        using var scope = DisposeScope.Enter();
+        // |1 − 2| and |3 − 1| over two valid values: the loss is 1.5, d/dpred = sign(pred − target)/2 = [−½, ½].
+        var pred = Tensors.FromArray([1.0, 3], 1, 1, 2);
+        var target = Tensors.FromArray([2.0, 1], 1, 1, 2);
+        pred.RequiresGrad = target.RequiresGrad = true;
+        var loss = F.MaskedL1(pred, target, Tensors.Ones(new Shape(1, 1, 2), DType.Float64));
+        Assert.Equal(1.5, loss.Item(), 14);
+        loss.Backward();
+        Assert.Equal([-0.5, 0.5], pred.Grad!.ToArray<double>());
+        Assert.Equal([0.5, -0.5], target.Grad!.ToArray<double>());
+    }
+
+    [Fact]
+    public void MaskedL1RefusesAMaskThatNeedsAGradient()
+    {
+        using var scope = DisposeScope.Enter();
+        var pred = Tensors.FromArray([1.0, 3], 1, 1, 2);
+        var mask = Tensors.Ones(new Shape(1, 1, 2), DType.Float64);
+        pred.RequiresGrad = mask.RequiresGrad = true;
+        var e = Assert.Throws<ArgumentException>(() => F.MaskedL1(pred, Tensors.ZerosLike(pred), mask));
+        Assert.Equal("MaskedL1: the mask selects values and has no gradient; pass it detached", e.Message);
+    }
+
+    [Fact]
     public void MaskedL1OfAnEmptyMaskIsZero()
     {
         using var scope = DisposeScope.Enter();
