@@ -8,6 +8,11 @@ public sealed class BalancerOptions
 {
     private readonly IReadOnlyDictionary<string, object?> _values;
     private readonly HashSet<string> _read = [];
+    private readonly Dictionary<string, object?> _defaults = [];
+
+    /// <summary>Every option a balancer read, with the default it falls back to (null: none, as for per-task values), in
+    /// the order read: what <c>nativemtl train --print-config</c> lists.</summary>
+    public IReadOnlyDictionary<string, object?> Defaults => _defaults;
 
     public BalancerOptions(IReadOnlyDictionary<string, object?>? values = null) => _values = values ?? new Dictionary<string, object?>();
 
@@ -16,6 +21,7 @@ public sealed class BalancerOptions
     public double Number(string key, double fallback)
     {
         _read.Add(key);
+        _defaults.TryAdd(key, fallback);
         if (!_values.TryGetValue(key, out var value) || value is null) return fallback;
         return value switch
         {
@@ -30,6 +36,7 @@ public sealed class BalancerOptions
 
     public int Integer(string key, int fallback)
     {
+        _defaults.TryAdd(key, fallback);
         double value = Number(key, fallback);
         if (value != Math.Floor(value) || value is < int.MinValue or > int.MaxValue)
             throw new ArgumentException($"option '{key}': {value} is not an integer");
@@ -39,6 +46,7 @@ public sealed class BalancerOptions
     public bool Flag(string key, bool fallback)
     {
         _read.Add(key);
+        _defaults.TryAdd(key, fallback);
         if (!_values.TryGetValue(key, out var value) || value is null) return fallback;
         return value switch
         {
@@ -51,6 +59,7 @@ public sealed class BalancerOptions
     public string Word(string key, string fallback, params string[] allowed)
     {
         _read.Add(key);
+        _defaults.TryAdd(key, fallback);
         if (!_values.TryGetValue(key, out var value) || value is null) return fallback;
         var word = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
         if (!allowed.Contains(word)) throw new ArgumentException($"option '{key}': '{word}' is not one of {string.Join(", ", allowed)}");
@@ -61,6 +70,7 @@ public sealed class BalancerOptions
     public IReadOnlyDictionary<string, double>? PerTask(string key)
     {
         _read.Add(key);
+        _defaults.TryAdd(key, null);
         if (!_values.TryGetValue(key, out var value) || value is null) return null;
         if (value is not System.Collections.IDictionary map) throw new ArgumentException($"option '{key}': expected a mapping of task to number");
         var result = new Dictionary<string, double>();

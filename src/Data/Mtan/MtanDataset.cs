@@ -72,6 +72,29 @@ public sealed partial class MtanDataset : IDenseDataset
         return new SampleInfo(index, null, []);
     }
 
+    /// <summary>Reads sample <paramref name="index"/> as training would, and checks what reading alone does not: every
+    /// image, depth and normal value finite, images in [0, 1], depths not negative. The first defect is a
+    /// <see cref="DataFormatException"/> naming the file and the position.</summary>
+    public void Check(long index, DenseSample scratch)
+    {
+        Read(index, scratch.View());
+        var view = scratch.View();
+        int pixels = Height * Width;
+        for (int i = 0; i < view.Image.Length; i++)
+            if (!(view.Image[i] is >= 0 and <= 1))
+                throw new DataFormatException(FilePath("image", index), $"value {Show(view.Image[i])} at row {i % pixels / Width}, column {i % Width}, channel {i / pixels} is not in [0, 1]");
+        for (int p = 0; p < pixels; p++)
+            if (!(view.Depth[p] >= 0) || float.IsInfinity(view.Depth[p]))
+                throw new DataFormatException(FilePath("depth", index), $"depth {Show(view.Depth[p])} at row {p / Width}, column {p % Width} is not a distance (0 marks a missing one)");
+        for (int i = 0; i < view.Normals.Length; i++)
+            if (!float.IsFinite(view.Normals[i]))
+                throw new DataFormatException(FilePath("normal", index), $"value {Show(view.Normals[i])} at row {i % pixels / Width}, column {i % Width}, channel {i / pixels} is not finite");
+    }
+
+    /// <summary>A value as NumPy prints it: nan, inf, -inf, or the shortest exact decimal.</summary>
+    private static string Show(float value) => float.IsNaN(value) ? "nan" : float.IsInfinity(value) ? (value > 0 ? "inf" : "-inf")
+        : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
     private void Read(long index, SampleView target)
     {
         int pixels = Height * Width;

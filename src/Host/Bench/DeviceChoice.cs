@@ -17,7 +17,7 @@ internal static class DeviceChoice
             return false;
         }
         device = name == "cuda" ? Device.Cuda() : Device.Cuda(int.Parse(name.AsSpan(5)));
-        if (!CudaRuntime.TryRegister(out whyNot)) return false;
+        if (!CudaRuntime.TryRegister(out whyNot, out _)) return false;
         try
         {
             Backends.For(device);
@@ -30,8 +30,15 @@ internal static class DeviceChoice
         }
     }
 
-    /// <summary>"auto": the first GPU when CUDA is usable, else the CPU (<paramref name="whyNot"/> says why no GPU).</summary>
-    public static Device Auto(out string whyNot) => TryOpen("cuda", out var device, out whyNot) ? device : Device.Cpu;
+    /// <summary>"auto": the first GPU when CUDA is usable, else the CPU. <paramref name="whyNot"/> says why no GPU when
+    /// that is news: CUDA is installed but cannot be used (empty when there is no NVIDIA driver at all).</summary>
+    public static Device Auto(out string whyNot)
+    {
+        if (TryOpen("cuda", out var device, out whyNot)) return device;
+        CudaRuntime.TryRegister(out _, out bool absent);
+        if (absent) whyNot = "";
+        return Device.Cpu;
+    }
 
     /// <summary>The CUDA driver, cuBLAS and cuDNN versions of a GPU device, for benchmark records; null on the CPU.</summary>
     public static object? Versions(Device device) =>

@@ -62,6 +62,12 @@ public static class BenchCommand
             error.WriteLine($"nativemtl bench: {whyNot}");
             return deviceName.StartsWith("cuda", StringComparison.Ordinal) && !whyNot.StartsWith("unknown device", StringComparison.Ordinal) ? ExitCodes.NoDevice : ExitCodes.Usage;
         }
+        foreach (var (option, file) in new[] { ("--json", json?.FullName), ("--export", export?.FullName) })
+            if (file is not null && OutputFile.Problem(file) is { } problem)
+            {
+                error.WriteLine($"nativemtl bench: {option} {file} {problem}");
+                return ExitCodes.Usage;
+            }
         if (steps < 1 || warmup < 0)
         {
             error.WriteLine($"nativemtl bench: --steps must be at least 1 and --warmup at least 0 (got {steps} and {warmup})");

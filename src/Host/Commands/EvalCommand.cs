@@ -57,13 +57,14 @@ public static class EvalCommand
         }
         catch (Exception e)
         {
-            return Fail(error, $"internal error: {e.GetType().Name}: {e.Message} (please report it with the config)", ExitCodes.Failed);
+            return Fail(error, $"internal error: {e.GetType().Name}: {e.Message} (please report it with the config)", ExitCodes.Internal);
         }
     }
 
     private static int Evaluate(string? run, string? checkpoint, string? configFile, string? deviceName, string? json, TextWriter output, TextWriter error)
     {
         if ((run is null) == (checkpoint is null)) throw new ConfigException("give either --run RUN_DIR or --checkpoint FILE");
+        if (json is not null && OutputFile.Problem(json) is { } problem) throw new ConfigException($"--json {json} {problem}");
         if (run is not null && configFile is not null) throw new ConfigException("--config goes with --checkpoint; a run folder has its own config.yaml");
         List<ConfigOverride> overrides = deviceName is null ? [] : [ConfigOverride.Text("device", deviceName, $"--device {deviceName}")];
         TrainConfig config;
@@ -109,6 +110,7 @@ public static class EvalCommand
                 ["checkpoint"] = Path.GetFullPath(checkpoint!),
                 ["samples"] = validation.Count,
                 ["metrics"] = MetricsLog.MetricsObject(result),
+                ["metric_schema"] = MetricsLog.MetricsSchema(result),
             }.ToJsonString(MetricsLog.IndentedOptions) + "\n");
         return ExitCodes.Success;
     }

@@ -45,7 +45,7 @@ public static class ReportCommand
         catch (Exception e)
         {
             error.WriteLine($"nativemtl report: internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} (please report it)");
-            return ExitCodes.Failed;
+            return ExitCodes.Internal;
         }
         output.WriteLine($"wrote {folder.Report}");
         return ExitCodes.Success;

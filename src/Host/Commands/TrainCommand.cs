@@ -76,12 +76,12 @@ public static class TrainCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var balancer = new Option<string?>("--balancer") { Description = "balancer with its default hyperparameters: " + string.Join(", ", Balancers.BalancerRegistry.Names), HelpName = "NAME" };
-        var steps = new Option<int?>("--steps") { Description = "training steps (replaces training.steps and training.epochs)", HelpName = "N" };
+        var steps = Cli.WholeNumber("--steps", "training steps (replaces training.steps and training.epochs; with --resume, extends the run)", "N");
         var device = new Option<string?>("--device") { Description = "auto (GPU if usable, else CPU), cpu, cuda or cuda:N", HelpName = "DEVICE" };
         var seed = new Option<ulong?>("--seed") { Description = "seed of the initial weights, the data order and the augmentation", HelpName = "N" };
         var output_ = new Option<string?>("--out") { Description = "run folder to create (default runs/<yyyyMMdd-HHmmss>-<balancer>)", HelpName = "DIR" };
-        var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its newest checkpoint, with its own config (only --device and --stop-at may be given)", HelpName = "RUN_DIR" };
-        var stopAt = new Option<int?>("--stop-at") { Description = "stop after this step as Ctrl-C would (checkpoint, resumable): train a long run in parts", HelpName = "STEP" };
+        var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its newest checkpoint, with its own config (only --device, --steps and --stop-at may be given)", HelpName = "RUN_DIR" };
+        var stopAt = Cli.WholeNumber("--stop-at", "stop after this step as Ctrl-C would (checkpoint, resumable): train a long run in parts", "STEP");
         var printConfig = new Option<bool>("--print-config") { Description = "print the resolved config as YAML and exit" };
         var command = new Command("train", Summary);
         foreach (var o in new Option[] { config, set, balancer, steps, device, seed, output_, resume, stopAt, printConfig }) command.Options.Add(o);
@@ -138,8 +138,8 @@ public static class TrainCommand
         }
         catch (Exception e)
         {
-            // A defect, not bad input: still one line, as every other failure.
-            return Fail(error, $"internal error: {e.GetType().Name}: {e.Message} (please report it with the config)", ExitCodes.Failed);
+            // A defect, not bad input: still one line, as every other failure, with a code of its own.
+            return Fail(error, $"internal error: {e.GetType().Name}: {e.Message} (please report it with the config)", ExitCodes.Internal);
         }
     }
 
@@ -147,62 +147,130 @@ public static class TrainCommand
     {
         if (a.StopAt is < 1) throw new ConfigException($"--stop-at must be at least 1, not {a.StopAt}");
         if (a.Steps is < 1) throw new ConfigException($"--steps must be at least 1, not {a.Steps}");
-        RunFolder folder;
-        TrainConfig config;
-        string? checkpoint = null;
-        if (a.Resume is not null)
+        if (a.Resume is not null) return Resume(a, output, error, cancellation);
+
+        var config = ConfigReader.Read(a.Config, Overrides(a));
+        if (a.PrintConfig)
         {
-            var given = new[] { ("--config", a.Config is not null), ("--set", a.Set.Count > 0), ("--balancer", a.Balancer is not null), ("--steps", a.Steps is not null),
-                ("--seed", a.Seed is not null), ("--out", a.Out is not null), ("--print-config", a.PrintConfig) }.Where(g => g.Item2).Select(g => g.Item1).ToList();
-            if (given.Count > 0)
-                throw new ConfigException($"--resume continues a run with the config it started with; {string.Join(", ", given)} cannot be combined with it (only --device and --stop-at)");
-            folder = new RunFolder(a.Resume);
-            if (!File.Exists(folder.Config)) throw new RunInputException($"--resume {a.Resume}: not a run folder (it has no config.yaml)");
-            List<ConfigOverride> overrides = [ConfigOverride.Text("out", a.Resume, $"--resume {a.Resume}")];
-            if (a.Device is not null) overrides.Add(ConfigOverride.Text("device", a.Device, $"--device {a.Device}"));
-            config = ConfigReader.Read(folder.Config, overrides);
-            checkpoint = folder.Checkpoints().LastOrDefault().Path
-                ?? throw new RunInputException($"--resume {a.Resume}: the run has no checkpoint to continue from (checkpoints/step-*.safetensors)");
+            output.Write(ConfigWriter.ToYaml(config, withComments: true));
+            return ExitCodes.Success;
+        }
+        config = config with { Out = config.Out ?? RunFolder.DefaultPath(config.Balancer.Name, DateTime.Now) };
+        var folder = new RunFolder(config.Out!);
+        folder.RefuseIfNotNew();
+        var device = OpenDevice(config.Device, out var whyNot, error);
+        if (device is null) return Fail(error, whyNot, ExitCodes.NoDevice);
+
+        using var claim = RunLock.Acquire(folder.Path, "train");
+        // Another train may have started the same folder since the check above.
+        folder.RefuseIfNotNew();
+        Trainer? trainer = null;
+        try
+        {
+            trainer = new Trainer(config, device.Value);
+            MemoryBudget.Check(trainer);
+            CheckData(config, output);
+            AtomicText.Write(folder.Config, ConfigWriter.ToYaml(config));
+        }
+        catch
+        {
+            trainer?.Dispose();
+            claim.Abandon();
+            throw;
+        }
+        using (trainer) return Execute(trainer, folder, a.StopAt, output, error, cancellation);
+    }
+
+    /// <summary>An MTAN-format dataset is checked whole before step 1, as <c>nativemtl data check</c> does, so that a bad
+    /// sample stops the run now rather than hours into it.</summary>
+    private static void CheckData(TrainConfig config, TextWriter output)
+    {
+        if (config.Data.Dataset != "mtan") return;
+        var splits = new[] { "train", config.Data.ValSplit }.Distinct().ToList();
+        output.WriteLine($"checking {config.Data.Path} ({string.Join(", ", splits)}) before step 1");
+        var result = DataCommand.Run(config.Data.Path!, splits, config.Data.Classes, output);
+        if (!result.IsValid)
+            throw new RunInputException($"dataset {result.Defects[0].Message}" +
+                (result.Defects.Count > 1 ? $" (and {result.Defects.Count - 1:N0} more defects; nativemtl data check {config.Data.Path} lists them)" : ""));
+    }
+
+    /// <summary>Continues a run from its newest readable checkpoint, or from step 0 when it died before its first one;
+    /// --steps extends a run to more steps.</summary>
+    private static int Resume(TrainArguments a, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var given = new[] { ("--config", a.Config is not null), ("--set", a.Set.Count > 0), ("--balancer", a.Balancer is not null),
+            ("--seed", a.Seed is not null), ("--out", a.Out is not null), ("--print-config", a.PrintConfig) }.Where(g => g.Item2).Select(g => g.Item1).ToList();
+        if (given.Count > 0)
+            throw new ConfigException($"--resume continues a run with the config it started with; {string.Join(", ", given)} cannot be combined with it (only --device, --steps and --stop-at)");
+        var folder = new RunFolder(a.Resume!);
+        if (!File.Exists(folder.Config)) throw new RunInputException($"--resume {a.Resume}: not a run folder (it has no config.yaml)");
+        using var claim = RunLock.Acquire(folder.Path, "train --resume");
+        List<ConfigOverride> overrides = [ConfigOverride.Text("out", a.Resume!, $"--resume {a.Resume}")];
+        if (a.Device is not null) overrides.Add(ConfigOverride.Text("device", a.Device, $"--device {a.Device}"));
+        if (a.Steps is { } steps) overrides.AddRange(StepsOverrides(steps));
+        var config = ConfigReader.Read(folder.Config, overrides);
+        var device = OpenDevice(config.Device, out var whyNot, error);
+        if (device is null) return Fail(error, whyNot, ExitCodes.NoDevice);
+
+        using var trainer = new Trainer(config, device.Value);
+        MemoryBudget.Check(trainer);
+        folder.RemoveOrphanedTemporaries();
+        var position = RestoreNewest(trainer, folder, extending: a.Steps is not null, output);
+        if (position is null)
+        {
+            output.WriteLine($"{folder.Path} has no checkpoint: it stopped before its first; starting it again from step 0 with its config");
+            MetricsLog.Truncate(folder.Metrics, 0);
         }
         else
         {
-            config = ConfigReader.Read(a.Config, Overrides(a));
-            if (a.PrintConfig)
-            {
-                output.Write(ConfigWriter.ToYaml(config));
-                return ExitCodes.Success;
-            }
-            config = config with { Out = config.Out ?? RunFolder.DefaultPath(config.Balancer.Name, DateTime.Now) };
-            folder = new RunFolder(config.Out!);
-            if (File.Exists(folder.Config))
-                throw new RunInputException($"{folder.Path} already holds a run; continue it with --resume {folder.Path} or choose another --out");
-        }
-
-        var device = OpenDevice(config.Device, out var whyNot);
-        if (device is null)
-        {
-            error.WriteLine($"nativemtl train: {whyNot}");
-            return ExitCodes.NoDevice;
-        }
-        using var trainer = new Trainer(config, device.Value);
-        if (checkpoint is not null)
-        {
-            var position = trainer.Restore(checkpoint);
+            if (a.Steps is { } extended && extended <= position.Step)
+                throw new ConfigException($"--steps {extended}: the run is at step {position.Step} already; extending it needs more steps than that");
             // A run stopped during its last validation has every step but no final metrics yet: resuming finishes it.
             if (position.Step >= trainer.TotalSteps && File.Exists(folder.FinalMetrics))
             {
-                output.WriteLine($"{folder.Path} is complete ({position.Step} of {trainer.TotalSteps} steps); nothing to continue");
+                output.WriteLine($"{folder.Path} is complete ({position.Step} of {trainer.TotalSteps} steps); nothing to continue (--steps N extends it)");
                 return ExitCodes.Success;
             }
             MetricsLog.Truncate(folder.Metrics, position.Step);
             output.WriteLine($"resuming {folder.Path} after step {position.Step} of {trainer.TotalSteps}");
         }
-        else
+        if (a.Steps is not null)
         {
-            Directory.CreateDirectory(folder.Path);
+            // The extended length is now the run's: its config says so, and its final files are redone at the new end.
             AtomicText.Write(folder.Config, ConfigWriter.ToYaml(config));
+            foreach (var done in new[] { folder.FinalMetrics, folder.Model }) File.Delete(done);
         }
-        output.WriteLine($"run folder {folder.Path}: {config.Balancer.Name} on {DeviceChoice.Describe(device.Value)}, {trainer.TotalSteps} steps of {config.Training.BatchSize} images, {trainer.Model.ParameterCount:N0} parameters");
+        return Execute(trainer, folder, a.StopAt, output, error, cancellation);
+    }
+
+    /// <summary>The newest checkpoint that restores, saying which ones were passed over and why; null when the run has
+    /// none at all. Every checkpoint failing is an error that lists them.</summary>
+    private static TrainingPosition? RestoreNewest(Trainer trainer, RunFolder folder, bool extending, TextWriter output)
+    {
+        var checkpoints = folder.Checkpoints();
+        if (checkpoints.Count == 0) return null;
+        var failures = new List<string>();
+        foreach (var (_, path) in checkpoints.Reverse())
+        {
+            try
+            {
+                var position = trainer.Restore(path, extending);
+                if (failures.Count > 0) output.WriteLine($"continuing from {path}: {string.Join("; ", failures)}");
+                return position;
+            }
+            catch (CheckpointException e)
+            {
+                failures.Add($"{System.IO.Path.GetFileName(path)} cannot be used ({e.Reason})");
+            }
+        }
+        throw new RunInputException($"--resume {folder.Path}: no checkpoint can be used: {string.Join("; ", failures)}");
+    }
+
+    /// <summary>Trains into the folder (locked by the caller) with a progress display, then reports.</summary>
+    private static int Execute(Trainer trainer, RunFolder folder, int? stopAt, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var config = trainer.Config;
+        output.WriteLine($"run folder {folder.Path}: {config.Balancer.Name} on {DeviceChoice.Describe(trainer.Device)}, {trainer.TotalSteps} steps of {config.Training.BatchSize} images, {trainer.Model.ParameterCount:N0} parameters");
 
         var console = HostConsole.Create(output, 160);
         TrainResult result;
@@ -210,13 +278,13 @@ public static class TrainCommand
         {
             TrainResult? live = null;
             console.Progress().AutoClear(true).HideCompleted(true)
-                .Columns(new ProgressBarColumn { Width = 24 }, new PercentageColumn(), new RemainingTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
-                .Start(context => live = trainer.Run(folder, new LiveProgress(console, context), cancellation, a.StopAt));
+                .Columns(LiveProgress.Columns())
+                .Start(context => live = trainer.Run(folder, new LiveProgress(console, context, trainer.StepsPerEpoch), cancellation, stopAt));
             result = live!;
         }
         else
         {
-            result = trainer.Run(folder, new LineProgress(output), cancellation, a.StopAt);
+            result = trainer.Run(folder, new LineProgress(output), cancellation, stopAt);
         }
         HtmlReport.Write(folder);
 
@@ -234,6 +302,13 @@ public static class TrainCommand
         }
     }
 
+    /// <summary>--steps N: training.steps N, and no epoch count.</summary>
+    private static IEnumerable<ConfigOverride> StepsOverrides(int steps) =>
+    [
+        ConfigOverride.Parse($"training.steps={steps.ToString(CultureInfo.InvariantCulture)}") with { Origin = $"--steps {steps}" },
+        ConfigOverride.Parse("training.epochs=null") with { Origin = $"--steps {steps}" },
+    ];
+
     private static List<ConfigOverride> Overrides(TrainArguments a)
     {
         var overrides = a.Set.Select(ConfigOverride.Parse).ToList();
@@ -242,24 +317,23 @@ public static class TrainCommand
             var section = new YamlDotNet.RepresentationModel.YamlMappingNode { { "name", a.Balancer } };
             overrides.Add(new ConfigOverride("balancer", section, $"--balancer {a.Balancer}"));
         }
-        if (a.Steps is { } steps)
-        {
-            overrides.Add(ConfigOverride.Parse($"training.steps={steps.ToString(CultureInfo.InvariantCulture)}") with { Origin = $"--steps {steps}" });
-            overrides.Add(ConfigOverride.Parse("training.epochs=null") with { Origin = $"--steps {steps}" });
-        }
+        if (a.Steps is { } steps) overrides.AddRange(StepsOverrides(steps));
         if (a.Device is not null) overrides.Add(ConfigOverride.Text("device", a.Device, $"--device {a.Device}"));
         if (a.Seed is { } seed) overrides.Add(ConfigOverride.Parse($"seed={seed.ToString(CultureInfo.InvariantCulture)}") with { Origin = $"--seed {seed}" });
         if (a.Out is not null) overrides.Add(ConfigOverride.Text("out", a.Out, $"--out {a.Out}"));
         return overrides;
     }
 
-    /// <summary>The config's device made usable, or null with the reason.</summary>
-    internal static Device? OpenDevice(string name, out string whyNot)
+    /// <summary>The config's device made usable, or null with the reason. "auto" falls back to the CPU, saying why
+    /// on <paramref name="note"/> when CUDA is installed but cannot be used.</summary>
+    internal static Device? OpenDevice(string name, out string whyNot, TextWriter? note = null)
     {
         if (name == "auto")
         {
+            var chosen = DeviceChoice.Auto(out var fallback);
+            if (fallback.Length > 0) note?.WriteLine($"device auto: running on the CPU, since CUDA is installed but not usable: {fallback}");
             whyNot = "";
-            return DeviceChoice.Auto(out _);
+            return chosen;
         }
         return DeviceChoice.TryOpen(name, out var device, out whyNot) ? device : null;
     }
@@ -275,7 +349,7 @@ public static class TrainCommand
     }
 
     /// <summary>A metric's name with the direction in which it improves.</summary>
-    private static string Describe(MetricValue m) => $"{m.Name} {(m.HigherIsBetter ? "↑" : "↓")}";
+    private static string Describe(MetricValue m) => m.Caption;
 
     private static int Fail(TextWriter error, string message, int code)
     {

@@ -18,6 +18,8 @@ internal static class ConfigReader
     public static TrainConfig Read(string? file, IReadOnlyList<ConfigOverride> overrides)
     {
         if (file is null) return Parse("", "the defaults", overrides);
+        if (Directory.Exists(file)) throw new ConfigException($"config {file}: is a folder, not a config file");
+        if (!File.Exists(file)) throw new ConfigException($"config {file}: no such file");
         string text;
         try
         {
@@ -53,7 +55,7 @@ internal static class ConfigReader
         {
             Seed = root.Value("seed", d.Seed, v => v.ULong()),
             Device = root.Value("device", d.Device, v => v.Device()),
-            Out = root.Value("out", d.Out, v => v.NullableString()),
+            Out = root.Value("out", d.Out, v => v.NullableString() is { } path && path.Trim().Length == 0 ? throw v.Error("an empty path; give a folder or null") : v.NullableString()),
             Data = root.Nested("data", ReadData) ?? d.Data,
             Tasks = root.Value("tasks", d.Tasks, ReadTasks),
             Model = root.Nested("model", ReadModel) ?? d.Model,
@@ -326,7 +328,9 @@ internal static class ConfigReader
                     _origins[child] = o.Origin;
                     map.Children[key] = child;
                 }
-                map = child as YamlMappingNode ?? throw new ConfigException($"{o.Origin}: {string.Join('.', keys[..(i + 1)])} is a value, not a section");
+                // The section the override reaches into is a value: that is the fault of whatever wrote the value.
+                map = child as YamlMappingNode ?? throw new ConfigException(
+                    $"{Where(child)}: {string.Join('.', keys[..(i + 1)])}: expected a section (a mapping of fields), got '{(child as YamlScalarNode)?.Value ?? child.NodeType.ToString()}'");
             }
             foreach (var node in o.Value.AllNodes) _origins[node] = o.Origin;
             var last = new YamlScalarNode(keys[^1]);
@@ -434,8 +438,12 @@ internal static class ConfigReader
         public long Long(long min, long max = long.MaxValue)
         {
             var text = Scalar("an integer");
-            if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) throw Error($"expected an integer, got '{text}'");
-            if (value < min || value > max) throw Error($"{value} is out of range (at least {min}{(max >= int.MaxValue ? "" : $", at most {max}")})");
+            if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+                throw Error(System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var huge)
+                    ? $"{text} is too {(huge.Sign < 0 ? "small" : "large")} (from {min} to {max})"
+                    : $"expected an integer, got '{text}'");
+            if (value < min) throw Error($"{value} is too small (at least {min})");
+            if (value > max) throw Error($"{value} is too large (at most {max})");
             return value;
         }
 
@@ -450,7 +458,8 @@ internal static class ConfigReader
             var text = Scalar("a number");
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
                 throw Error($"expected a number, got '{text}'");
-            if (value < min || value > max) throw Error($"{text} is out of range (from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)})");
+            if (value < min) throw Error(min == double.Epsilon ? $"{text} must be greater than 0" : $"{text} is too small (at least {min.ToString(CultureInfo.InvariantCulture)})");
+            if (value > max) throw Error($"{text} is too large (at most {max.ToString(CultureInfo.InvariantCulture)})");
             return value;
         }
 

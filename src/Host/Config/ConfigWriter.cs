@@ -13,6 +13,9 @@ namespace NativeMtl.Host.Config;
 /// </summary>
 internal static class ConfigWriter
 {
+    /// <summary>The config as YAML; with <paramref name="withComments"/>, annotated for a person (see <see cref="ConfigComments"/>).</summary>
+    public static string ToYaml(TrainConfig c, bool withComments) => withComments ? ConfigComments.Annotate(ToYaml(c), c) : ToYaml(c);
+
     public static string ToYaml(TrainConfig c)
     {
         var root = new YamlMappingNode

@@ -15,9 +15,11 @@ internal static class SvgChart
 {
     private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
-    public static string Line(string title, string xLabel, IReadOnlyList<Series> series, int width = 560, int height = 300)
+    /// <summary>A chart of the series, their points in x order whatever order they come in.</summary>
+    public static string Line(string title, string xLabel, string yLabel, IReadOnlyList<Series> series, int width = 560, int height = 300)
     {
-        const double left = 64, right = 16, top = 40, bottom = 44;
+        const double left = 72, right = 16, top = 40, bottom = 44;
+        series = series.Select(s => s with { Points = s.Points.OrderBy(p => p.X).ToList() }).ToList();
         var points = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{Escape(title)}\">");
@@ -46,6 +48,7 @@ internal static class SvgChart
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(t):F1}\" y=\"{top + plotHeight + 16}\" text-anchor=\"middle\" class=\"tick\">{Format(t)}</text>");
         svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{top}\" width=\"{plotWidth}\" height=\"{plotHeight}\" class=\"frame\"/>");
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + plotWidth / 2}\" y=\"{height - 8}\" text-anchor=\"middle\" class=\"axis\">{Escape(xLabel)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"14\" y=\"{top + plotHeight / 2:F1}\" text-anchor=\"middle\" class=\"axis\" transform=\"rotate(-90 14 {top + plotHeight / 2:F1})\">{Escape(yLabel)}</text>");
 
         double legendX = left + 8;
         for (int i = 0; i < series.Count; i++)

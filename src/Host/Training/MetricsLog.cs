@@ -22,10 +22,13 @@ internal sealed record RunHistory(IReadOnlyList<TrainRecord> Training, IReadOnly
 /// </summary>
 internal sealed class MetricsLog : IDisposable
 {
-    /// <summary>JSON with NaN and ±Infinity written as "NaN", "Infinity" and "-Infinity": a diverged metric is still reported.</summary>
-    public static readonly JsonSerializerOptions Options = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    /// <summary>Plain JSON: every number is a number, and a value that is not finite is written as null (see <see cref="Value"/>).</summary>
+    public static readonly JsonSerializerOptions Options = new();
 
     public static readonly JsonSerializerOptions IndentedOptions = new(Options) { WriteIndented = true };
+
+    /// <summary>A number as JSON: null where it is NaN or infinite, which JSON cannot hold and a string must not stand for.</summary>
+    public static JsonNode? Value(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
 
     private readonly FileStream _stream;
 
@@ -37,9 +40,9 @@ internal sealed class MetricsLog : IDisposable
         ["step"] = r.Step,
         ["epoch"] = r.Epoch,
         ["lr"] = r.Lr,
-        ["loss"] = Object(r.Tasks.Select(t => (t.Task, (JsonNode?)t.Loss))),
-        ["weight"] = Object(r.Tasks.Select(t => (t.Task, (JsonNode?)t.Weight))),
-        ["images_per_s"] = Math.Round(r.ImagesPerSecond, 2),
+        ["loss"] = Object(r.Tasks.Select(t => (t.Task, Value(t.Loss)))),
+        ["weight"] = Object(r.Tasks.Select(t => (t.Task, Value(t.Weight)))),
+        ["images_per_s"] = Value(Math.Round(r.ImagesPerSecond, 2)),
     });
 
     public void Append(ValidationRecord r) => Write(new JsonObject
@@ -50,8 +53,21 @@ internal sealed class MetricsLog : IDisposable
         ["metrics"] = MetricsObject(r.Result),
     });
 
+    /// <summary>What each metric of a result measures: {"name": {"unit": "m", "higher_is_better": false, "reading": …}},
+    /// the schema beside the numbers in final_metrics.json and eval's JSON.</summary>
+    public static JsonObject MetricsSchema(ValidationMetrics result)
+    {
+        var schema = new JsonObject();
+        foreach (var name in result.Tasks.SelectMany(t => t.Metrics.Select(m => m.Name)).Distinct())
+        {
+            var info = Models.MetricInfo.Of(name);
+            schema[name] = new JsonObject { ["unit"] = info.Unit, ["higher_is_better"] = info.HigherIsBetter, ["reading"] = info.Reading };
+        }
+        return schema;
+    }
+
     public static JsonObject MetricsObject(ValidationMetrics result) =>
-        Object(result.Tasks.Select(t => (t.Task, (JsonNode?)Object(t.Metrics.Select(m => (m.Name, (JsonNode?)m.Value))))));
+        Object(result.Tasks.Select(t => (t.Task, (JsonNode?)Object(t.Metrics.Select(m => (m.Name, Value(m.Value)))))));
 
     private void Write(JsonObject line)
     {
@@ -87,7 +103,7 @@ internal sealed class MetricsLog : IDisposable
                     case "val":
                         validations.Add(new ValidationRecord(step, epoch, new ValidationMetrics(Required(node, "metrics").AsObject()
                             .Select(t => (t.Key, (IReadOnlyList<Models.MetricValue>)(t.Value ?? throw new FormatException($"no metrics for {t.Key}")).AsObject()
-                                .Select(m => new Models.MetricValue(m.Key, Number(m.Value), HigherIsBetter: false)).ToList())).ToList())));
+                                .Select(m => Models.MetricValue.Of(m.Key, Number(m.Value))).ToList())).ToList())));
                         break;
                     default:
                         throw new FormatException($"unknown record type '{node["type"]}'");
@@ -126,9 +142,13 @@ internal sealed class MetricsLog : IDisposable
 
     private static JsonNode Required(JsonObject node, string key) => node[key] ?? throw new FormatException($"no '{key}'");
 
-    private static double Number(JsonNode? node) => node is JsonValue value && value.TryGetValue<double>(out var number)
-        ? number
-        : double.Parse((node ?? throw new FormatException("a number is null")).GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>A number, NaN for null (a value that was not finite), and the "NaN"/"Infinity" strings of older logs.</summary>
+    private static double Number(JsonNode? node) => node switch
+    {
+        null => double.NaN,
+        JsonValue value when value.TryGetValue<double>(out var number) => number,
+        _ => double.Parse(node.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private static JsonObject Object(IEnumerable<(string Key, JsonNode? Value)> entries)
     {

@@ -52,6 +52,8 @@ internal sealed class Trainer : IDisposable
     private readonly (Tensor Buffer, Tensor Copy)[] _buffers;
     private readonly string _configYaml, _configHash;
     private TrainingPosition _start = new(0, 0, 0);
+    private double[] _lossSums = [];
+    private int _lossSteps;
 
     public Trainer(TrainConfig config, Device device)
     {
@@ -62,6 +64,10 @@ internal sealed class Trainer : IDisposable
         Classes = RunSetup.Classes(config);
         if (_validation.Height != _train.Height || _validation.Width != _train.Width)
             throw new RunInputException($"validation samples are {_validation.Height}×{_validation.Width}, training samples {_train.Height}×{_train.Width}; both splits need one size");
+        // The encoder's features must be at least 2×2: smaller inputs give batch statistics of single values.
+        int smallest = 2 * config.Model.OutputStride;
+        if (_train.Height < smallest || _train.Width < smallest)
+            throw new ConfigException($"images of {_train.Height}×{_train.Width} are too small for the model: at output stride {config.Model.OutputStride} it needs at least {smallest}×{smallest} (data.height, data.width)");
         Tasks = RunSetup.Tasks(config);
         var batchesPerEpoch = _train.Count / config.Training.BatchSize;
         if (batchesPerEpoch == 0)
@@ -69,7 +75,10 @@ internal sealed class Trainer : IDisposable
         var balancer = BalancerRegistry.Create(config.Balancer.Name, config.Balancer.ToOptions());
         BatchesPerStep = balancer.Level == GradientLevel.LookAhead ? 2 : 1;
         StepsPerEpoch = (int)Math.Max(1, Math.Min(int.MaxValue, batchesPerEpoch / BatchesPerStep));
-        TotalSteps = config.Training.Steps ?? checked(config.Training.Epochs!.Value * StepsPerEpoch);
+        long total = config.Training.Steps ?? (long)config.Training.Epochs!.Value * StepsPerEpoch;
+        if (total > int.MaxValue)
+            throw new ConfigException($"training.epochs {config.Training.Epochs} of {StepsPerEpoch} steps make {total} steps, more than the {int.MaxValue} a run can take");
+        TotalSteps = (int)total;
         Model = RunSetup.Model(config, Tasks, device);
         _objective = new DenseTaskObjective(Model, Tasks, balancer.PerClassBins ?? DenseTaskObjective.DefaultBins);
         _checked = new CheckedObjective(_objective);
@@ -109,22 +118,105 @@ internal sealed class Trainer : IDisposable
     /// <summary>Training batches each step takes: two for look-ahead balancers (the second is Auto-λ's look-ahead batch).</summary>
     public int BatchesPerStep { get; }
 
-    /// <summary>Restores a checkpoint of this config; the next <see cref="Run"/> continues after its step.</summary>
-    public TrainingPosition Restore(string checkpoint)
+    /// <summary>
+    /// What the training steps will still allocate, in bytes, beyond the model and optimizer already built: the step's
+    /// activations, scaled from one forward and backward pass on a single 64×64 image (they grow with the pixels), the
+    /// balancer's buffers (a K×P matrix at the parameters level, a copy of θ for a look-ahead), and the batches in
+    /// flight (four, host and device). The probe leaves weights, gradients, statistics and random stream as they were.
+    /// </summary>
+    public (long Activations, long Balancer, long Batches) EstimateStepMemory()
     {
-        _start = TrainingCheckpoint.Load(checkpoint, Model, Step, _configHash);
-        return _start;
+        const int side = 64;
+        var snapshot = Model.NamedBuffers().Select(b => (b.Buffer, Copy: Ops.Clone(b.Buffer).DetachFromScope())).ToArray();
+        ulong draws = Model.Generator.Offset;
+        long activations;
+        using (var scope = DisposeScope.Enter())
+        {
+            var x = Tensors.Zeros(new Shape(1, Model.InChannels, side, side), device: Device);
+            long before = MemoryCounters.LiveBytes;
+            MemoryCounters.ResetPeaks();
+            var output = Model.Forward(x);
+            output.Predictions.Values.Concat(output.AuxiliaryPredictions.Values).Select(p => F.Mean(p)).Aggregate(F.Add).Backward();
+            activations = MemoryCounters.PeakBytes - before;
+        }
+        foreach (var (buffer, copy) in snapshot)
+        {
+            Ops.CopyInto(copy, buffer);
+            copy.Dispose();
+        }
+        Model.Generator.Offset = draws;
+        Step.Optimizer.ZeroGrad();
+
+        long pixels = (long)Config.Training.BatchSize * _train.Height * _train.Width;
+        long encoder = Model.ParameterGroups.Encoder.Size * 4, all = Model.ParameterGroups.All.Sum(g => g.Size) * 4;
+        long balancer = Step.Balancer.Level switch
+        {
+            GradientLevel.Parameters => Tasks.Count * encoder,
+            GradientLevel.LookAhead => all,
+            _ => 0,
+        };
+        // A sample carries up to 14 values a pixel (image 3, labels, depth, normals 3, curvature 2, instances, coordinates 3).
+        long batches = 4L * BatchesPerStep * pixels * 14 * 4;
+        return ((long)(activations * (double)pixels / (side * side)), balancer, batches);
+    }
+
+    /// <summary>Restores a checkpoint of this config (when <paramref name="extending"/>, of this config with another
+    /// length) whose position fits this run; the next <see cref="Run"/> continues after its step.</summary>
+    public TrainingPosition Restore(string checkpoint, bool extending = false)
+    {
+        var (position, hash, yaml) = TrainingCheckpoint.Read(checkpoint);
+        if (hash != _configHash && !(extending && yaml is not null && SameExceptLength(checkpoint, yaml)))
+            throw new CheckpointException(checkpoint, "it was written with another config than the run's config.yaml (config hashes differ); a run continues only with the config it started with");
+        if (position.Step < 0 || position.Step > TotalSteps)
+            throw new CheckpointException(checkpoint, $"its step {position.Step} is outside this run's 0 to {TotalSteps} steps");
+        if (position.DataPosition != (long)position.Step * BatchesPerStep)
+            throw new CheckpointException(checkpoint, $"its data position {position.DataPosition} does not match its step {position.Step} ({BatchesPerStep} batch(es) a step)");
+        if (position.LossSteps < 0 || position.LossSteps > position.Step || position.LossSums is { Count: > 0 } sums && sums.Count != Tasks.Count)
+            throw new CheckpointException(checkpoint, $"its running loss ({position.LossSteps} steps, {position.LossSums?.Count ?? 0} tasks) does not fit this run's {Tasks.Count} tasks");
+        TrainingCheckpoint.Load(checkpoint, position, Model, Step);
+        _start = position;
+        return position;
+    }
+
+    /// <summary>Whether a checkpoint's config is this one but for its length (training.steps and training.epochs).</summary>
+    private bool SameExceptLength(string checkpoint, string yaml)
+    {
+        TrainConfig written;
+        try
+        {
+            written = ConfigReader.Parse(yaml, $"checkpoint {checkpoint}", []);
+        }
+        catch (ConfigException)
+        {
+            return false;
+        }
+        string Lengthless(TrainConfig c) => ConfigWriter.Hash(c with { Training = c.Training with { Steps = 1, Epochs = null } });
+        return Lengthless(written) == Lengthless(Config);
     }
 
     /// <summary>Trains until the last step, the step <paramref name="stopAt"/>, or a cancellation, whichever comes
     /// first; every ending leaves a checkpoint to resume from except a divergence past saving.</summary>
     public TrainResult Run(RunFolder folder, ITrainingProgress progress, CancellationToken cancellation, int? stopAt = null)
     {
+        var info = RunInfo.Begin(folder.Info, Model.ParameterCount, TotalSteps, Config.Balancer.Name, Step.Steps, Bench.DeviceChoice.Describe(Device));
+        info.Write(folder.Info);
+        try
+        {
+            return Train(folder, progress, cancellation, stopAt);
+        }
+        finally
+        {
+            info.End(Step.Steps).Write(folder.Info);
+        }
+    }
+
+    private TrainResult Train(RunFolder folder, ITrainingProgress progress, CancellationToken cancellation, int? stopAt)
+    {
         Directory.CreateDirectory(folder.CheckpointFolder);
         int limit = Math.Min(TotalSteps, stopAt ?? TotalSteps);
         var taskNames = Tasks.Select(t => t.Name).ToList();
-        var lossSums = new double[Tasks.Count];
-        int lossCount = 0;
+        _lossSums = _start.LossSums is { Count: > 0 } restored ? restored.ToArray() : new double[Tasks.Count];
+        _lossSteps = _start.LossSteps;
         long images = 0;
         var clock = Stopwatch.StartNew();
         using var loader = new BatchLoader(_train, RunSetup.TrainingLoader(Config, Device, _start.DataPosition));
@@ -171,17 +263,17 @@ internal sealed class Trainer : IDisposable
             }
             int step = done + 1;
             images += Config.Training.BatchSize;
-            for (int k = 0; k < losses.Length; k++) lossSums[k] += losses[k];
-            lossCount++;
+            for (int k = 0; k < losses.Length; k++) _lossSums[k] += losses[k];
+            _lossSteps++;
             progress.Stepped(step, losses, images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
             if (weights.Length > 0)
             {
                 var record = new TrainRecord(step, Epoch(step), Step.Optimizer.LearningRate,
-                    taskNames.Select((t, k) => (t, lossSums[k] / lossCount, weights[k])).ToList(), images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+                    taskNames.Select((t, k) => (t, _lossSums[k] / _lossSteps, weights[k])).ToList(), images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
                 log.Append(record);
                 progress.Logged(record);
-                Array.Clear(lossSums);
-                lossCount = 0;
+                Array.Clear(_lossSums);
+                _lossSteps = 0;
                 images = 0;
                 clock.Restart();
             }
@@ -199,6 +291,13 @@ internal sealed class Trainer : IDisposable
                 var record = new ValidationRecord(step, Epoch(step), last);
                 log.Append(record);
                 progress.Validated(record);
+                if (last.Tasks.SelectMany(t => t.Metrics.Select(m => (t.Task, Metric: m))).FirstOrDefault(m => !double.IsFinite(m.Metric.Value)) is { Task: not null } broken)
+                {
+                    var previous = folder.Checkpoints().LastOrDefault().Path;
+                    return new TrainResult(TrainOutcome.Diverged, step,
+                        $"validation after step {step} gives {broken.Task} {broken.Metric.Name} = {broken.Metric.Value}: the model's predictions are not finite, so the run stops" +
+                        (previous is null ? "" : $" (the last checkpoint is {previous})"));
+                }
                 clock.Restart();
                 images = 0;
             }
@@ -215,10 +314,11 @@ internal sealed class Trainer : IDisposable
     public ValidationMetrics Validate(CancellationToken cancellation) =>
         Validation.Run(Model, Tasks, Classes, _validation, RunSetup.ValidationLoader(Config, Device), cancellation);
 
-    private int Epoch(int step) => (step - 1) / StepsPerEpoch;
+    /// <summary>The epoch a step belongs to, counted from 1 as steps are.</summary>
+    private int Epoch(int step) => (step - 1) / StepsPerEpoch + 1;
 
     private TrainingPosition Position() =>
-        new(Step.Steps, _start.DataPosition + (long)(Step.Steps - _start.Step) * BatchesPerStep, Model.Generator.Offset);
+        new(Step.Steps, _start.DataPosition + (long)(Step.Steps - _start.Step) * BatchesPerStep, Model.Generator.Offset, _lossSums.ToArray(), _lossSteps);
 
     /// <summary>Writes the checkpoint of the current state unless one of this step exists, then prunes old ones.</summary>
     private string SaveCheckpoint(RunFolder folder, TrainingPosition? position = null)
@@ -257,6 +357,7 @@ internal sealed class Trainer : IDisposable
         ["balancer"] = Config.Balancer.Name,
         ["device"] = Device.ToString(),
         ["metrics"] = MetricsLog.MetricsObject(final),
+        ["metric_schema"] = MetricsLog.MetricsSchema(final),
     }.ToJsonString(MetricsLog.IndentedOptions) + "\n";
 
     private static double[] Doubles(Tensor t) => t.DType == DType.Float64 ? t.ToArray<double>() : Array.ConvertAll(t.ToArray<float>(), v => (double)v);

@@ -4,9 +4,10 @@ using NativeMtl.Models;
 
 namespace NativeMtl.Host.Training;
 
-/// <summary>Where a checkpoint's run stands: steps completed, batches taken from the training loader, and the
-/// model's random stream (dropout).</summary>
-internal sealed record TrainingPosition(int Step, long DataPosition, ulong GeneratorOffset);
+/// <summary>Where a checkpoint's run stands: steps completed, batches taken from the training loader, the model's random
+/// stream (dropout), and the training losses summed since the last logged step (so that the first line logged after
+/// a resume averages the same steps as the uninterrupted run's).</summary>
+internal sealed record TrainingPosition(int Step, long DataPosition, ulong GeneratorOffset, IReadOnlyList<double>? LossSums = null, int LossSteps = 0);
 
 /// <summary>
 /// A training run's whole state in one safetensors file (<see cref="Checkpoint"/>): the model's parameters and
@@ -23,6 +24,8 @@ internal static class TrainingCheckpoint
     public const string ConfigHashKey = "nativemtl.config_sha256";
     public const string ConfigKey = "nativemtl.config";
     public const string BalancerKey = "nativemtl.balancer";
+    public const string LossSumsKey = "nativemtl.log.loss_sums";
+    public const string LossStepsKey = "nativemtl.log.loss_steps";
     private const string CounterPrefix = "balancer.counter.";
 
     public static void Save(string path, MtlModel model, MultiTaskStep step, TrainingPosition position, string configYaml, string configHash)
@@ -35,23 +38,33 @@ internal static class TrainingCheckpoint
             [ConfigHashKey] = configHash,
             [ConfigKey] = configYaml,
             [BalancerKey] = step.Balancer.Name,
+            [LossSumsKey] = string.Join(",", (position.LossSums ?? []).Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
+            [LossStepsKey] = position.LossSteps.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in step.Balancer.Counters) metadata[CounterPrefix + key] = value;
         Checkpoint.Save(path, model, step.Optimizer, BalancerTensors(step.Balancer), metadata);
     }
 
-    /// <summary>Restores everything <see cref="Save"/> wrote into a freshly built run of the same config and returns
-    /// where it stood. Nothing is changed unless every tensor fits.</summary>
-    public static TrainingPosition Load(string path, MtlModel model, MultiTaskStep step, string configHash)
+    /// <summary>A checkpoint's position and the config it was written with (its YAML), read and checked for form only.</summary>
+    public static (TrainingPosition Position, string ConfigHash, string? ConfigYaml) Read(string path)
     {
         IReadOnlyDictionary<string, string> metadata;
         using (var file = SafeTensorsFile.Open(path)) metadata = file.Metadata;
-        if (!metadata.TryGetValue(ConfigHashKey, out var hash) || hash != configHash)
-            throw new CheckpointException(path, "it was written with another config than the run's config.yaml (config hashes differ); a run continues only with the config it started with");
         var position = new TrainingPosition(
             Integer(path, metadata, StepKey, int.Parse),
             Integer(path, metadata, DataPositionKey, long.Parse),
-            Integer(path, metadata, GeneratorKey, ulong.Parse));
+            Integer(path, metadata, GeneratorKey, ulong.Parse),
+            metadata.TryGetValue(LossSumsKey, out var sums) ? Doubles(path, sums) : null,
+            metadata.ContainsKey(LossStepsKey) ? Integer(path, metadata, LossStepsKey, int.Parse) : 0);
+        return (position, metadata.GetValueOrDefault(ConfigHashKey, ""), metadata.GetValueOrDefault(ConfigKey));
+    }
+
+    /// <summary>Restores every tensor and counter <see cref="Save"/> wrote into a freshly built run; the caller has
+    /// checked the position and the config (<see cref="Read"/>). Nothing is changed unless every tensor fits.</summary>
+    public static void Load(string path, TrainingPosition position, MtlModel model, MultiTaskStep step)
+    {
+        IReadOnlyDictionary<string, string> metadata;
+        using (var file = SafeTensorsFile.Open(path)) metadata = file.Metadata;
         Checkpoint.Load(path, model, step.Optimizer, BalancerTensors(step.Balancer));
         var counters = metadata.Where(m => m.Key.StartsWith(CounterPrefix, StringComparison.Ordinal))
             .ToDictionary(m => m.Key[CounterPrefix.Length..], m => m.Value);
@@ -65,7 +78,19 @@ internal static class TrainingCheckpoint
         }
         step.Steps = position.Step;
         model.Generator.Offset = position.GeneratorOffset;
-        return position;
+    }
+
+    private static double[] Doubles(string path, string text)
+    {
+        if (text.Length == 0) return [];
+        try
+        {
+            return text.Split(',').Select(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (FormatException e)
+        {
+            throw new CheckpointException(path, $"metadata '{LossSumsKey}' is '{text}', not a list of numbers", e);
+        }
     }
 
     /// <summary>The balancer's state tensors, its learned parameters (IAL's and uncertainty's log σ) and its weights.</summary>

@@ -46,7 +46,7 @@ internal static class Validation
                 samples += batch.Count;
             }
             return new ValidationMetrics(tasks.Select(t => (t.Name,
-                (IReadOnlyList<MetricValue>)[.. metrics[t.Name]?.Compute() ?? [], new MetricValue("loss", lossSums[t.Name] / samples, HigherIsBetter: false)])).ToList());
+                (IReadOnlyList<MetricValue>)[.. metrics[t.Name]?.Compute() ?? [], MetricValue.Of("loss", lossSums[t.Name] / samples)])).ToList());
         }
         finally
         {

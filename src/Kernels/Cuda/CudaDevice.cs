@@ -145,6 +145,17 @@ public sealed unsafe class CudaDevice : IDeviceMemory, IDisposable
         return address;
     }
 
+    /// <summary>Device memory free now and in all, in bytes.</summary>
+    public (long Free, long Total) MemoryInfo
+    {
+        get
+        {
+            Enter();
+            Driver.Check(Driver.cuMemGetInfo(out nuint free, out nuint total), "cuMemGetInfo");
+            return ((long)free, (long)total);
+        }
+    }
+
     public void Free(ulong address)
     {
         if (_disposed) return;

@@ -13,11 +13,16 @@ public static class CudaRuntime
 
     /// <summary>Loads the driver, cuBLAS and cuDNN, checks that a device exists, and registers a factory that
     /// opens <c>cuda:N</c> on first use. Returns false with a one-line reason when CUDA is unusable here.</summary>
-    public static bool TryRegister(out string whyNot)
+    public static bool TryRegister(out string whyNot) => TryRegister(out whyNot, out _);
+
+    /// <summary>As <see cref="TryRegister(out string)"/>; <paramref name="absent"/> tells that no NVIDIA driver is
+    /// installed at all, where a CPU is the expected device rather than a fallback worth a word.</summary>
+    public static bool TryRegister(out string whyNot, out bool absent)
     {
         lock (Gate)
         {
             whyNot = "";
+            absent = false;
             if (_registered) return true;
             try
             {
@@ -40,6 +45,8 @@ public static class CudaRuntime
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or CudaException)
             {
                 whyNot = e.Message.ReplaceLineEndings(" ");
+                // No driver library at all: a machine without a GPU. A driver without cuBLAS or cuDNN is worth saying.
+                absent = e is CudaLibraryMissingException && e.Message.StartsWith("libcuda.so.1", StringComparison.Ordinal);
                 return false;
             }
             Backends.Register(DeviceKind.Cuda, ordinal => new CudaBackend(CudaDevice.Open(ordinal)));

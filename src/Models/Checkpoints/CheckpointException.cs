@@ -6,4 +6,7 @@ public sealed class CheckpointException(string path, string detail, Exception? i
     : IOException($"checkpoint {path}: {detail}", inner)
 {
     public string Path { get; } = path;
+
+    /// <summary>What is wrong, without the file's name.</summary>
+    public string Reason { get; } = detail;
 }

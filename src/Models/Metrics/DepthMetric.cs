@@ -59,12 +59,12 @@ public sealed class DepthMetric : ITaskMetric
 
     public IReadOnlyList<MetricValue> Compute() =>
     [
-        new("abs_err", AbsoluteError, HigherIsBetter: false),
-        new("rel_err", RelativeError, HigherIsBetter: false),
-        new("rmse", Rmse, HigherIsBetter: false),
-        new("delta1", Delta(1), HigherIsBetter: true),
-        new("delta2", Delta(2), HigherIsBetter: true),
-        new("delta3", Delta(3), HigherIsBetter: true),
+        MetricValue.Of("abs_err", AbsoluteError),
+        MetricValue.Of("rel_err", RelativeError),
+        MetricValue.Of("rmse", Rmse),
+        MetricValue.Of("delta1", Delta(1)),
+        MetricValue.Of("delta2", Delta(2)),
+        MetricValue.Of("delta3", Delta(3)),
     ];
 
     public void Reset()

@@ -79,11 +79,11 @@ public sealed class NormalMetric : ITaskMetric
 
     public IReadOnlyList<MetricValue> Compute() =>
     [
-        new("mean_angle", MeanAngle, HigherIsBetter: false),
-        new("median_angle", MedianAngle, HigherIsBetter: false),
-        new("within_11_25", Within11_25, HigherIsBetter: true),
-        new("within_22_5", Within22_5, HigherIsBetter: true),
-        new("within_30", Within30, HigherIsBetter: true),
+        MetricValue.Of("mean_angle", MeanAngle),
+        MetricValue.Of("median_angle", MedianAngle),
+        MetricValue.Of("within_11_25", Within11_25),
+        MetricValue.Of("within_22_5", Within22_5),
+        MetricValue.Of("within_30", Within30),
     ];
 
     public void Reset()

@@ -103,7 +103,7 @@ public sealed class SegmentationMetric : ITaskMetric
     }
 
     public IReadOnlyList<MetricValue> Compute() =>
-        [new("miou", MeanIoU, HigherIsBetter: true), new("pixel_accuracy", PixelAccuracy, HigherIsBetter: true)];
+        [MetricValue.Of("miou", MeanIoU), MetricValue.Of("pixel_accuracy", PixelAccuracy)];
 
     public void Reset() => Array.Clear(_confusion);
 

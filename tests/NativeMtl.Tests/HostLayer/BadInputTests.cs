@@ -135,7 +135,7 @@ public class BadInputTests
         var before = temp.Files().ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(temp.Path, f)));
 
         var line = OneErrorLine(ExitCodes.InvalidInput, "train", "--resume", temp["run"]);
-        Assert.StartsWith($"nativemtl train: checkpoint {checkpoint}: ", line);
+        Assert.StartsWith($"nativemtl train: --resume {temp["run"]}: no checkpoint can be used: {Path.GetFileName(checkpoint)} cannot be used (", line);
         Assert.Equal(before.Keys, temp.Files());
         Assert.All(before, f => Assert.Equal(f.Value, File.ReadAllBytes(Path.Combine(temp.Path, f.Key))));
     }
@@ -159,7 +159,7 @@ public class BadInputTests
         var config = Path.Combine(temp["run"], "config.yaml");
         File.WriteAllText(config, File.ReadAllText(config).Replace("lr: 0.02", "lr: 0.03"));
         var line = OneErrorLine(ExitCodes.InvalidInput, "train", "--resume", temp["run"]);
-        Assert.EndsWith("it was written with another config than the run's config.yaml (config hashes differ); a run continues only with the config it started with", line);
+        Assert.EndsWith("(it was written with another config than the run's config.yaml (config hashes differ); a run continues only with the config it started with)", line);
     }
 
     [Fact]
@@ -189,8 +189,8 @@ public class BadInputTests
     public void ResumeTakesNoConfigChanges()
     {
         using var temp = new TempFolder();
-        Assert.Equal("nativemtl train: --resume continues a run with the config it started with; --set, --steps cannot be combined with it (only --device and --stop-at)",
-            OneErrorLine(ExitCodes.Usage, "train", "--resume", temp.Path, "--set", "seed=2", "--steps", "9"));
+        Assert.Equal("nativemtl train: --resume continues a run with the config it started with; --set, --seed cannot be combined with it (only --device, --steps and --stop-at)",
+            OneErrorLine(ExitCodes.Usage, "train", "--resume", temp.Path, "--set", "seed=2", "--seed", "9"));
     }
 
     [Fact]
@@ -212,5 +212,93 @@ public class BadInputTests
     {
         using var temp = new TempFolder();
         Assert.Equal($"nativemtl report: {temp.Path}: not a run folder with metrics (it has no metrics.jsonl)", OneErrorLine(ExitCodes.InvalidInput, "report", temp.Path));
+    }
+
+    [SkippableFact]
+    public void AStepTooLargeForMemoryIsRefusedNamingTheEstimateAndWhatIsAvailable()
+    {
+        Skip.IfNot(File.Exists("/proc/meminfo"), "the host's free memory is read from /proc/meminfo");
+        using var temp = new TempFolder();
+        var line = OneErrorLine(ExitCodes.Usage, "train", "--config", temp.Write("tiny.yaml", TinyConfig), "--set", "data.height=100000", "--set", "data.width=100000", "--out", temp["run"]);
+        Assert.Matches(@"^nativemtl train: a training step needs about [0-9.]+ GB \(activations [0-9.]+ GB, balancer buffers [0-9.]+ GB, batches [0-9.]+ GB\) and the host has [0-9.]+ GB available; lower data.height and data.width \(100000×100000\) or training.batch_size \(2\)$", line);
+        Assert.False(Directory.Exists(temp["run"]));
+    }
+
+    [Fact]
+    public void ImagesSmallerThanTheModelCanTakeAreRefused()
+    {
+        using var temp = new TempFolder();
+        Assert.Equal("nativemtl train: images of 1×1 are too small for the model: at output stride 8 it needs at least 16×16 (data.height, data.width)",
+            OneErrorLine(ExitCodes.Usage, "train", "--config", temp.Write("tiny.yaml", TinyConfig), "--set", "data.height=1", "--set", "data.width=1", "--out", temp["run"]));
+        Assert.False(Directory.Exists(temp["run"]));
+    }
+
+    [Fact]
+    public void AnEmptyOutIsAConfigError() =>
+        Assert.Equal("nativemtl train: --out : out: an empty path; give a folder or null", OneErrorLine(ExitCodes.Usage, "train", "--out", "", "--print-config"));
+
+    [Fact]
+    public void EpochsThatMakeMoreStepsThanARunCanTakeAreAConfigError()
+    {
+        using var temp = new TempFolder();
+        Assert.Equal("nativemtl train: training.epochs 2000000000 of 32 steps make 64000000000 steps, more than the 2147483647 a run can take",
+            OneErrorLine(ExitCodes.Usage, "train", "--config", temp.Write("tiny.yaml", TinyConfig), "--set", "training.steps=null", "--set", "training.epochs=2000000000", "--out", temp["run"]));
+    }
+
+    [Fact]
+    public void AConfigWhoseSectionIsAValueIsBlamedOnTheFileNotOnTheOverrideThatReachesIntoIt()
+    {
+        using var temp = new TempFolder();
+        var config = temp.Write("bad.yaml", "training: 5\n");
+        Assert.Equal($"nativemtl train: config {config} line 1: training: expected a section (a mapping of fields), got '5'",
+            OneErrorLine(ExitCodes.Usage, "train", "--config", config, "--steps", "2"));
+    }
+
+    [Theory]
+    [InlineData("training.log_every=3000000000", "3000000000 is too large (at most 2147483647)")]
+    [InlineData("training.log_every=99999999999999999999", "99999999999999999999 is too large (from 1 to 2147483647)")]
+    [InlineData("training.log_every=0", "0 is too small (at least 1)")]
+    [InlineData("optimizer.lr=0", "0 must be greater than 0")]
+    public void AValueOutOfRangeSaysOnWhichSide(string set, string problem) =>
+        Assert.EndsWith(problem, OneErrorLine(ExitCodes.Usage, "train", "--set", set, "--print-config"));
+
+    [Fact]
+    public void AStepCountThatIsNoWholeNumberSaysWhatWasExpected() =>
+        Assert.Equal("nativemtl train: --steps: expected a whole number up to 2147483647, got '1e12' (see nativemtl train --help)",
+            OneErrorLine(ExitCodes.Usage, "train", "--steps", "1e12"));
+
+    [Fact]
+    public void AFolderGivenAsTheConfigSaysSo()
+    {
+        using var temp = new TempFolder();
+        Assert.Equal($"nativemtl train: config {temp.Path}: is a folder, not a config file", OneErrorLine(ExitCodes.Usage, "train", "--config", temp.Path));
+    }
+
+    [Fact]
+    public void AMisspeltOptionIsOneLineWithTheNearestName() =>
+        Assert.Equal("nativemtl train: unknown option '--balancr'; did you mean --balancer? (see nativemtl train --help)",
+            OneErrorLine(ExitCodes.Usage, "train", "--balancr", "ial"));
+
+    [Fact]
+    public void AMisspeltCommandIsOneLineWithTheNearestName() =>
+        Assert.Equal("nativemtl: unknown command 'trian'; did you mean train? (see nativemtl --help)", OneErrorLine(ExitCodes.Usage, "trian"));
+
+    [Fact]
+    public void BenchJsonWhereNoFileCanBeWrittenIsOneLineBeforeAnyTiming()
+    {
+        var line = OneErrorLine(ExitCodes.Usage, "bench", "--device", "cpu", "--json", "/proc/x.json");
+        Assert.StartsWith("nativemtl bench: --json /proc/x.json cannot be written (", line);
+    }
+
+    [Fact]
+    public void EvalJsonIntoAMissingFolderIsRefusedBeforeTheEvaluation()
+    {
+        using var temp = new TempFolder();
+        Assert.Equal(0, Run("train", "--config", temp.Write("tiny.yaml", TinyConfig), "--out", temp["run"], "--steps", "2").Code);
+        var json = Path.Combine(temp.Path, "missing", "eval.json");
+        var (code, output, error) = Run("eval", "--run", temp["run"], "--json", json);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal($"nativemtl eval: --json {json} cannot be written: its folder {Path.GetDirectoryName(json)} does not exist", Assert.Single(Lines(error)));
+        Assert.Equal("", output);
     }
 }

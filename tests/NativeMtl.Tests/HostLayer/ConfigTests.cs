@@ -110,7 +110,7 @@ public class ConfigTests
 
     [Fact]
     public void AnOutOfRangeValueSaysTheRange() =>
-        Assert.Equal("config run.yaml line 2: training.batch_size: 0 is out of range (at least 1)", ErrorOf("training:\n  batch_size: 0\n"));
+        Assert.Equal("config run.yaml line 2: training.batch_size: 0 is too small (at least 1)", ErrorOf("training:\n  batch_size: 0\n"));
 
     [Fact]
     public void AWrongValueFromSetNamesTheOverride() =>

@@ -13,6 +13,7 @@ public class ReportAndEvalTests
         [
             new TrainRecord(10, 0, 0.05, [("seg", 2.0, 1.0), ("depth", 0.9, 1.0)], 40),
             new TrainRecord(20, 0, 0.04, [("seg", 1.5, 1.0), ("depth", 0.7, 1.2)], 42),
+            new TrainRecord(30, 0, 0.03, [("seg", 1.2, 1.0), ("depth", 0.6, 1.1)], 43),
         ],
         [new ValidationRecord(20, 0, new ValidationMetrics([("seg", [new MetricValue("miou", 0.25, true)]), ("depth", [new MetricValue("abs_err", 0.5, false)])]))]);
 
@@ -21,10 +22,49 @@ public class ReportAndEvalTests
     {
         var html = HtmlReport.Build("run-1", History(), "seed: 0\n");
         Assert.Equal(6, Regex.Count(html, "<svg "));
-        foreach (var title in new[] { "training loss per task", "task weights", "learning rate", "images per second", "seg miou", "depth abs_err" })
+        foreach (var title in new[] { "training loss per task ↓", "task weights", "learning rate", "images per second ↑", "seg miou ↑ (mean IoU)", "depth abs_err ↓ (mean |depth error|, m)" })
             Assert.Contains($"aria-label=\"{title}\"", html);
         Assert.Equal(6, Regex.Count(html, "<polyline "));
         Assert.Contains("<pre>seed: 0\n</pre>", html);
+    }
+
+    [Fact]
+    public void EveryChartNamesWhatItsYAxisShowsWithItsUnit()
+    {
+        var html = HtmlReport.Build("run-1", History(), "seed: 0\n");
+        foreach (var label in new[] { "loss (mean since the last log)", "weight", "images/s", "abs_err (m)", "miou" })
+            Assert.Matches($"<text [^>]*rotate\\(-90[^>]*>{Regex.Escape(label)}</text>", html);
+    }
+
+    [Fact]
+    public void TheReportSaysWhatRanWhereWhenForHowLongAndHowFar()
+    {
+        var started = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var info = new RunInfo(286_689, 50, "auxilight",
+            [new RunSession(started, started.AddSeconds(90), 0, 20, "cpu"), new RunSession(started.AddHours(1), started.AddHours(1).AddSeconds(30), 20, 30, "cpu")]);
+        var html = HtmlReport.Build("run-1", History(), "seed: 0\n", info);
+        foreach (var fact in new[] { "<th>balancer</th><td>auxilight</td>", "<th>device</th><td>cpu</td>", "<th>started</th><td>2026-01-02 03:04:05 UTC</td>",
+            "<th>time training</th><td>2m00s in 2 session(s)</td>", "<th>steps</th><td>30 done of 50 planned</td>", "<th>parameters</th><td>286,689</td>" })
+            Assert.Contains(fact, html);
+    }
+
+    [Fact]
+    public void TheImagesPerSecondOfEachSessionsFirstLogAreLeftOutAsWarmUp()
+    {
+        var started = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var history = new RunHistory(new[] { 10, 20, 30, 40 }.Select(step => new TrainRecord(step, 1, 0.05, [("seg", 1.0, 1.0)], 1000 + step)).ToList(), []);
+        var info = new RunInfo(1, 40, "equal", [new RunSession(started, started, 0, 20, "cpu"), new RunSession(started, started, 20, 40, "cpu")]);
+        var chart = Regex.Match(HtmlReport.Build("run-1", history, "", info), "aria-label=\"images per second ↑\".*?</svg>").Value;
+        var polyline = Regex.Match(chart, "<polyline [^>]*points=\"([^\"]*)\"").Groups[1].Value;
+        Assert.Equal(2, polyline.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void PointsLoggedOutOfOrderAreDrawnInStepOrder()
+    {
+        var ordered = SvgChart.Line("t", "step", "y", [new Series("a", [(1, 5), (2, 3), (3, 4)])]);
+        var shuffled = SvgChart.Line("t", "step", "y", [new Series("a", [(3, 4), (1, 5), (2, 3)])]);
+        Assert.Equal(ordered, shuffled);
     }
 
     [Fact]
@@ -65,20 +105,21 @@ public class ReportAndEvalTests
         }
         File.AppendAllText(path, "{\"type\":\"train\",\"st");
         var history = MetricsLog.Read(path);
-        Assert.Equal([10, 20], history.Training.Select(t => t.Step));
+        Assert.Equal([10, 20, 30], history.Training.Select(t => t.Step));
         Assert.Equal([("seg", 1.5, 1.0), ("depth", 0.7, 1.2)], history.Training[1].Tasks);
         Assert.Equal(0.25, history.Validations.Single().Result["seg", "miou"]);
     }
 
     [Fact]
-    public void AnInfiniteOrNaNMetricIsWrittenAndReadBack()
+    public void AnInfiniteOrNaNMetricIsWrittenAsNullNeverAsAStringAndReadBackAsNaN()
     {
         using var temp = new TempFolder();
         var path = temp["metrics.jsonl"];
         using (var log = new MetricsLog(path))
             log.Append(new ValidationRecord(5, 0, new ValidationMetrics([("depth", [new MetricValue("abs_err", double.PositiveInfinity, false), new MetricValue("rmse", double.NaN, false)])])));
+        Assert.Contains("\"abs_err\":null,\"rmse\":null", File.ReadAllText(path));
         var read = MetricsLog.Read(path).Validations.Single().Result;
-        Assert.Equal(double.PositiveInfinity, read["depth", "abs_err"]);
+        Assert.True(double.IsNaN(read["depth", "abs_err"]));
         Assert.True(double.IsNaN(read["depth", "rmse"]));
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using NativeMtl.Data;
 using NativeMtl.Host;
 using NativeMtl.Host.Commands;
@@ -9,13 +10,6 @@ namespace NativeMtl.Tests.HostLayer;
 /// <summary>End-to-end runs of <c>nativemtl train</c> on the tiny config, in-process, on the CPU.</summary>
 public class TrainCommandTests
 {
-    private static void AssertSameTensors(string expected, string actual)
-    {
-        var (a, b) = (Tensors(expected), Tensors(actual));
-        Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        Assert.All(a, e => Assert.True(e.Value.AsSpan().SequenceEqual(b[e.Key]), $"tensor {e.Key} differs"));
-    }
-
     [Fact]
     public void ARunStoppedMidwayAndResumedEndsWithTheBitsOfAnUninterruptedRun()
     {
@@ -90,7 +84,7 @@ public class TrainCommandTests
         using var temp = new TempFolder();
         var (code, output, _) = Run("train", "--config", temp.Write("tiny.yaml", TinyConfig), "--out", temp["run"], "--balancer", "equal", "--seed", "9");
         Assert.Equal(0, code);
-        Assert.Equal(["checkpoints/step-000004.safetensors", "checkpoints/step-000006.safetensors", "config.yaml", "final_metrics.json", "metrics.jsonl", "model.safetensors", "report.html"],
+        Assert.Equal([".lock", "checkpoints/step-000004.safetensors", "checkpoints/step-000006.safetensors", "config.yaml", "final_metrics.json", "metrics.jsonl", "model.safetensors", "report.html", "run.json"],
             Directory.EnumerateFiles(temp["run"], "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(temp["run"], f)).Order(StringComparer.Ordinal));
         var config = File.ReadAllText(Path.Combine(temp["run"], "config.yaml"));
         Assert.Contains("seed: 9\n", config);
@@ -103,34 +97,12 @@ public class TrainCommandTests
         Assert.Equal(["epoch", "images_per_s", "loss", "lr", "step", "type", "weight"], logged.EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(["depth", "normal", "seg"], logged.GetProperty("loss").EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(1.0, logged.GetProperty("weight").GetProperty("depth").GetDouble());
+        Assert.Equal(1, logged.GetProperty("epoch").GetInt32());
 
         using var final = JsonDocument.Parse(File.ReadAllText(Path.Combine(temp["run"], "final_metrics.json")));
         Assert.Equal(6, final.RootElement.GetProperty("step").GetInt32());
         Assert.True(final.RootElement.GetProperty("metrics").GetProperty("seg").GetProperty("miou").GetDouble() is >= 0 and <= 1);
         Assert.Contains("mean_angle", output);
-    }
-
-    /// <summary>Writes synthetic scenes in MTAN's layout: {split}/{image,label,depth,normal}/{i}.npy, channels last.</summary>
-    private static void WriteMtanFolder(string root, string split, int count, ulong seed)
-    {
-        var scenes = new SyntheticScenes(seed, height: 32, width: 40, count: count);
-        foreach (var task in new[] { "image", "label", "depth", "normal" }) Directory.CreateDirectory(Path.Combine(root, split, task));
-        static float[] ChannelsLast(float[] planes, int channels)
-        {
-            int pixels = planes.Length / channels;
-            var result = new float[planes.Length];
-            for (int c = 0; c < channels; c++)
-                for (int p = 0; p < pixels; p++) result[p * channels + c] = planes[c * pixels + p];
-            return result;
-        }
-        for (int i = 0; i < count; i++)
-        {
-            var sample = scenes.Render(i);
-            Npy.Write(Path.Combine(root, split, "image", $"{i}.npy"), ChannelsLast(sample.Image, 3), 32, 40, 3);
-            Npy.Write(Path.Combine(root, split, "label", $"{i}.npy"), Array.ConvertAll(sample.Labels, l => (float)l), 32, 40);
-            Npy.Write(Path.Combine(root, split, "depth", $"{i}.npy"), sample.Depth, 32, 40, 1);
-            Npy.Write(Path.Combine(root, split, "normal", $"{i}.npy"), ChannelsLast(sample.Normals, 3), 32, 40, 3);
-        }
     }
 
     [Fact]
@@ -196,12 +168,48 @@ public class TrainCommandTests
     public void PrintConfigWritesTheResolvedYamlAndTrainsNothing()
     {
         using var temp = new TempFolder();
-        var (code, output, _) = Run("train", "--print-config", "--balancer", "ial", "--steps", "40", "--set", "optimizer.lr=0.01", "--out", temp["run"]);
+        var (code, printed, _) = Run("train", "--print-config", "--balancer", "ial", "--steps", "40", "--set", "optimizer.lr=0.01", "--out", temp["run"]);
         Assert.Equal(0, code);
+        var output = Regex.Replace(printed, " *#.*$", "", RegexOptions.Multiline);
         Assert.Contains("balancer:\n  name: ial\n", output);
         Assert.Contains("  steps: 40\n  epochs: null\n", output);
         Assert.Contains("  lr: 0.01\n", output);
         Assert.False(Directory.Exists(temp["run"]));
+    }
+
+    [Fact]
+    public void PrintConfigListsTheBalancersHyperparametersWithTheirDefaultsAndReadsBackToTheSameConfig()
+    {
+        using var temp = new TempFolder();
+        var printed = Run("train", "--print-config", "--balancer", "auxilight").Output;
+        Assert.Contains("  name: auxilight", printed);
+        Assert.Matches(@"\n  beta: 0\.1 +# default\n", printed);
+        Assert.Matches(@"\n  mode: exact +# default\n", printed);
+        static string Uncommented(string yaml) => Regex.Replace(yaml, " *#.*$", "", RegexOptions.Multiline);
+        Assert.Equal(Uncommented(printed), Uncommented(Run("train", "--print-config", "--config", temp.Write("printed.yaml", printed)).Output));
+    }
+
+    [Fact]
+    public void TheReadmeShowsExactlyWhatPrintConfigPrints()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var block = Regex.Match(readme, "```yaml\n(seed: .*?)```", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Equal(Run("train", "--print-config").Output, block);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var folder = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(folder, "NativeMtl.sln"))) folder = Path.GetDirectoryName(folder) ?? throw new DirectoryNotFoundException("no NativeMtl.sln above the tests");
+        return folder;
+    }
+
+    [Fact]
+    public void TheLiveRowOfAMillionStepRunFitsAHundredColumnTerminal()
+    {
+        var row = global::NativeMtl.Host.Training.ProgressText.LiveRow(999_999, 1_000_000, 9_999, 123.456, 9_999.9);
+        Assert.Equal("step 999999/1000000 · epoch 9999 · loss 123.456 · 9999.9 img/s", row);
+        Assert.InRange(global::NativeMtl.Host.Training.LiveProgress.ColumnsBeforeRow + row.Length, 0, 100);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NativeMtl.Data;
 using NativeMtl.Host;
 
 namespace NativeMtl.Tests.HostLayer;
@@ -76,5 +77,35 @@ internal static class TrainTestKit
             int begin = (int)(8 + headerLength + offsets[0].GetInt64()), end = (int)(8 + headerLength + offsets[1].GetInt64());
             return bytes[begin..end];
         });
+    }
+
+    public static void AssertSameTensors(string expected, string actual)
+    {
+        var (a, b) = (Tensors(expected), Tensors(actual));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        Assert.All(a, e => Assert.True(e.Value.AsSpan().SequenceEqual(b[e.Key]), $"tensor {e.Key} differs"));
+    }
+
+    /// <summary>Writes synthetic scenes in MTAN's layout: {split}/{image,label,depth,normal}/{i}.npy, channels last.</summary>
+    public static void WriteMtanFolder(string root, string split, int count, ulong seed)
+    {
+        var scenes = new SyntheticScenes(seed, height: 32, width: 40, count: count);
+        foreach (var task in new[] { "image", "label", "depth", "normal" }) Directory.CreateDirectory(Path.Combine(root, split, task));
+        static float[] ChannelsLast(float[] planes, int channels)
+        {
+            int pixels = planes.Length / channels;
+            var result = new float[planes.Length];
+            for (int c = 0; c < channels; c++)
+                for (int p = 0; p < pixels; p++) result[p * channels + c] = planes[c * pixels + p];
+            return result;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            var sample = scenes.Render(i);
+            Npy.Write(Path.Combine(root, split, "image", $"{i}.npy"), ChannelsLast(sample.Image, 3), 32, 40, 3);
+            Npy.Write(Path.Combine(root, split, "label", $"{i}.npy"), Array.ConvertAll(sample.Labels, l => (float)l), 32, 40);
+            Npy.Write(Path.Combine(root, split, "depth", $"{i}.npy"), sample.Depth, 32, 40, 1);
+            Npy.Write(Path.Combine(root, split, "normal", $"{i}.npy"), ChannelsLast(sample.Normals, 3), 32, 40, 3);
+        }
     }
 }

@@ -36,15 +36,18 @@ public static class CudaLibraries
             }
             if (Loaded.ContainsKey(logicalName)) return;
             var tried = new List<string>();
+            var failures = new List<string>();
             nint handle = logicalName switch
             {
-                "cuda" => LoadFirst(["libcuda.so.1"], tried),
-                "cublas" => LoadCublas(tried),
-                "cudnn" => LoadCudnn(tried),
+                "cuda" => LoadFirst(["libcuda.so.1"], tried, failures),
+                "cublas" => LoadCublas(tried, failures),
+                "cudnn" => LoadCudnn(tried, failures),
                 _ => throw new ArgumentException($"unknown CUDA library '{logicalName}'", nameof(logicalName)),
             };
+            if (handle == 0 && failures.Count > 0)
+                throw new DllNotFoundException($"{LibraryFileName(logicalName)} was found but could not be loaded: {failures[0]}");
             if (handle == 0)
-                throw new DllNotFoundException($"{LibraryFileName(logicalName)} was not found (set {OverrideVariable} to its folder); tried: {string.Join(", ", tried)}");
+                throw new CudaLibraryMissingException($"{LibraryFileName(logicalName)} was not found (set {OverrideVariable} to its folder); tried: {string.Join(", ", tried)}");
             Loaded[logicalName] = handle;
         }
     }
@@ -61,7 +64,7 @@ public static class CudaLibraries
         lock (Gate) return Loaded.TryGetValue(libraryName, out var handle) ? handle : 0;
     }
 
-    private static nint LoadCublas(List<string> tried)
+    private static nint LoadCublas(List<string> tried, List<string> failures)
     {
         foreach (var major in new[] { 13, 12 })
         {
@@ -69,30 +72,30 @@ public static class CudaLibraries
             if (folder is null) continue;
             // libcublas resolves libcublasLt by soname; loading it first from the same folder makes that work
             // when the folder is not on the loader's path.
-            TryLoad(Path.Join(folder, $"libcublasLt.so.{major}"), tried);
-            var handle = TryLoad(Path.Join(folder, $"libcublas.so.{major}"), tried);
+            TryLoad(Path.Join(folder, $"libcublasLt.so.{major}"), tried, failures);
+            var handle = TryLoad(Path.Join(folder, $"libcublas.so.{major}"), tried, failures);
             if (handle != 0) return handle;
         }
         return 0;
     }
 
-    private static nint LoadCudnn(List<string> tried)
+    private static nint LoadCudnn(List<string> tried, List<string> failures)
     {
         var folder = FindFolderOf("libcudnn.so.9", tried);
         if (folder is null) return 0;
         // The libcudnn shim opens its sub-libraries by soname at run time; once loaded they are found by it.
         foreach (var part in new[] { "graph", "engines_precompiled", "engines_runtime_compiled", "heuristic", "ops", "cnn", "adv" })
-            TryLoad(Path.Join(folder, $"libcudnn_{part}.so.9"), tried);
-        return TryLoad(Path.Join(folder, "libcudnn.so.9"), tried);
+            TryLoad(Path.Join(folder, $"libcudnn_{part}.so.9"), tried, failures);
+        return TryLoad(Path.Join(folder, "libcudnn.so.9"), tried, failures);
     }
 
-    private static nint LoadFirst(string[] fileNames, List<string> tried)
+    private static nint LoadFirst(string[] fileNames, List<string> tried, List<string> failures)
     {
         foreach (var fileName in fileNames)
         {
             var folder = FindFolderOf(fileName, tried);
             if (folder is null) continue;
-            var handle = TryLoad(Path.Join(folder, fileName), tried);
+            var handle = TryLoad(Path.Join(folder, fileName), tried, failures);
             if (handle != 0) return handle;
         }
         return 0;
@@ -123,11 +126,20 @@ public static class CudaLibraries
         return null;
     }
 
-    private static nint TryLoad(string path, List<string> tried)
+    /// <summary>The library's handle, or 0 with the loader's reason added to <paramref name="failures"/> (a file that is
+    /// there but is no library for this machine, or misses a dependency).</summary>
+    private static nint TryLoad(string path, List<string> tried, List<string> failures)
     {
-        if (NativeLibrary.TryLoad(path, out var handle)) return handle;
-        if (!tried.Contains(path)) tried.Add(path);
-        return 0;
+        try
+        {
+            return NativeLibrary.Load(path);
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            if (!tried.Contains(path)) tried.Add(path);
+            failures.Add(e.Message.ReplaceLineEndings(" "));
+            return 0;
+        }
     }
 
     internal static IEnumerable<string> OverrideFolders() =>
@@ -190,3 +202,7 @@ public static class CudaLibraries
         }
     }
 }
+
+/// <summary>A CUDA library that is nowhere to be found: no NVIDIA driver or toolkit here, the usual state of a CPU-only
+/// machine (unlike a library that is there and fails to load).</summary>
+public sealed class CudaLibraryMissingException(string message) : DllNotFoundException(message);
