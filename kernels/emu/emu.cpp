@@ -1,7 +1,9 @@
 // Host emulation of the CUDA execution model, for testing the kernels without a GPU (DESIGN.md section 3).
 // Built by the test project with g++ into libnmtl_emu.so, together with every kernel family.
 //
-// A launch runs its blocks one after another. Inside a block each CUDA thread runs on its own host thread
+// A launch runs its blocks one after another, the last first: on a GPU blocks run in any order, so a kernel whose
+// result depends on block order (a first-found position, a non-atomic merge) must show it here rather than pass
+// because block 0 happened to run first. Inside a block each CUDA thread runs on its own host thread
 // (a pool, reused across blocks and launches), so __syncthreads is a real barrier and shared memory, which
 // the prelude declares static, is shared by exactly the threads of the running block. A warp shuffle writes
 // the lane's value to a per-warp slot, waits on the warp's barrier, reads its source lane's slot and waits
@@ -148,7 +150,8 @@ unsigned shfl_down_u32(unsigned value, int delta)
 using namespace nmtl_emu;
 
 // The emulator's cuLaunchKernel: the same grid, block and kernelParams array as on the GPU.
-// Returns 0, or 1 for an unknown kernel, or 2 for a block of no threads or more than 1024.
+// Returns 0, or 1 for an unknown kernel, or 2 for a block of no threads or more than 1024, or 3 for a grid with no
+// blocks (cuLaunchKernel refuses it too, so an empty input must return before launching).
 extern "C" int emu_launch(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                           void** args)
 {
@@ -156,12 +159,13 @@ extern "C" int emu_launch(const char* name, unsigned gx, unsigned gy, unsigned g
     if (found == registry().end()) return 1;
     unsigned threads = bx * by * bz;
     if (threads == 0 || threads > 1024) return 2;
+    if (gx == 0 || gy == 0 || gz == 0) return 3;
     static ThreadPool* pool = new ThreadPool(); // never destroyed: its detached threads outlive static destructors
     const Kernel kernel = found->second;
     std::lock_guard lock(launch_mutex);
-    for (unsigned z = 0; z < gz; ++z)
-        for (unsigned y = 0; y < gy; ++y)
-            for (unsigned x = 0; x < gx; ++x)
+    for (unsigned z = gz; z-- > 0;)
+        for (unsigned y = gy; y-- > 0;)
+            for (unsigned x = gx; x-- > 0;)
             {
                 Block block(threads);
                 std::function<void(unsigned)> body = [&](unsigned t) {

@@ -16,7 +16,7 @@ public sealed partial class CudaBackend
         args.Add(Address(values, op));
         args.Add(Address(labels, op));
         args.Add(Address(sums, op));
-        Launch($"class_sum_{suffix}", new LaunchShape((uint)Math.Min(sums.Count, MaxGrid), ReduceBlock), args, op, [values, labels, sums]);
+        Launch($"class_sum_{suffix}", new LaunchShape((uint)Math.Min(sums.Count, _limits.MaxGrid), ReduceBlock), args, op, [values, labels, sums]);
     }
 
     public void ClassGather(TensorRef g, TensorRef labels, TensorRef y)

@@ -15,8 +15,6 @@ public sealed partial class CudaBackend : IBackend
     /// <summary>Threads per block of the one-thread-per-element kernels.</summary>
     private const uint ElementBlock = 256;
 
-    /// <summary>Blocks at most in a grid-stride launch: enough to fill any current GPU several times over.</summary>
-    private const long MaxGrid = 8192;
 
     /// <summary>No position has been flagged by an NLL kernel (see <see cref="CheckDeviceErrors"/>).</summary>
     private const int NoBadTarget = int.MaxValue;
@@ -24,24 +22,28 @@ public sealed partial class CudaBackend : IBackend
     private readonly IDeviceMemory _memory;
     private readonly IKernelLauncher _launcher;
     private readonly CudaDevice? _gpu;
+    private readonly LaunchLimits _limits;
     private readonly ulong _badTarget;
     private (string Op, int Classes, int IgnoreIndex)? _pendingNll;
 
     /// <summary>A backend on a GPU.</summary>
-    public CudaBackend(CudaDevice gpu) : this(gpu, new CudaLauncher(gpu), gpu, Device.Cuda(gpu.Ordinal))
+    public CudaBackend(CudaDevice gpu) : this(gpu, new CudaLauncher(gpu), gpu, Device.Cuda(gpu.Ordinal), LaunchLimits.Gpu)
     {
     }
 
-    /// <summary>A backend on other memory and launcher (the test suite's host emulation): custom kernels only.</summary>
-    public CudaBackend(IDeviceMemory memory, IKernelLauncher launcher, Device device) : this(memory, launcher, null, device)
+    /// <summary>A backend on other memory and launcher (the test suite's host emulation): custom kernels only, with
+    /// its own caps on grid sizes (tiny ones make every grid-stride loop wrap).</summary>
+    public CudaBackend(IDeviceMemory memory, IKernelLauncher launcher, Device device, LaunchLimits? limits = null)
+        : this(memory, launcher, null, device, limits ?? LaunchLimits.Gpu)
     {
     }
 
-    private CudaBackend(IDeviceMemory memory, IKernelLauncher launcher, CudaDevice? gpu, Device device)
+    private CudaBackend(IDeviceMemory memory, IKernelLauncher launcher, CudaDevice? gpu, Device device, LaunchLimits limits)
     {
         _memory = memory;
         _launcher = launcher;
         _gpu = gpu;
+        _limits = limits;
         Device = device;
         _badTarget = memory.Allocate(sizeof(int));
         ResetBadTarget();
@@ -132,8 +134,8 @@ public sealed partial class CudaBackend : IBackend
     };
 
     /// <summary>A grid-stride launch of one thread per element over <paramref name="count"/> elements.</summary>
-    private static LaunchShape PerElement(long count) =>
-        new((uint)Math.Clamp((count + ElementBlock - 1) / ElementBlock, 1, MaxGrid), ElementBlock);
+    private LaunchShape PerElement(long count) =>
+        new((uint)Math.Clamp((count + ElementBlock - 1) / ElementBlock, 1, _limits.MaxGrid), ElementBlock);
 
     private void Launch(string kernel, LaunchShape shape, in KernelArgs args, string op, ReadOnlySpan<TensorRef> operands) =>
         _launcher.Launch(kernel, shape, args.Pointers, op, operands);

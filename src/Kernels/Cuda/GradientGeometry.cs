@@ -8,7 +8,6 @@ public sealed unsafe partial class CudaBackend
 {
     private const int GramPairs = 36;
     private const uint GeometryBlock = 256;
-    private const long GeometryMaxBlocks = 1024;
 
     public void GradientGram(TensorRef g, TensorRef gram)
     {
@@ -20,7 +19,7 @@ public sealed unsafe partial class CudaBackend
         if (gram.DType != g.DType || gram.Rank != 2 || gram.Shape[0] != k || gram.Shape[1] != k)
             throw new ArgumentException($"{op}: {gram} is not the {k}×{k} {g.DType} Gram matrix of {g}");
         int pairs = k * (k + 1) / 2;
-        int blocks = (int)Math.Clamp((p + GeometryBlock - 1) / GeometryBlock, 1, GeometryMaxBlocks);
+        int blocks = (int)Math.Clamp((p + GeometryBlock - 1) / GeometryBlock, 1, _limits.MaxReductionBlocks);
         using var partial = Allocate((long)blocks * Math.Min(pairs, GramPairs) * sizeof(double));
         ulong partialAddress = Own(partial, op).Address;
         for (int first = 0; first < pairs; first += GramPairs)

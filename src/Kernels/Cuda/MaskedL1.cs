@@ -13,7 +13,7 @@ public sealed partial class CudaBackend
             if (!t.Shape.AsSpan().SequenceEqual(pred.Shape) || t.DType != pred.DType)
                 throw new ArgumentException($"{op}: {t} does not match prediction {pred}");
         long n = pred.Count;
-        int blocks = (int)Math.Clamp((n + GeometryBlock - 1) / GeometryBlock, 1, GeometryMaxBlocks);
+        int blocks = (int)Math.Clamp((n + GeometryBlock - 1) / GeometryBlock, 1, _limits.MaxReductionBlocks);
         using var partial = Allocate(2L * blocks * sizeof(double));
         using var scale = Allocate(pred.DType.SizeInBytes());
         ulong partialAddress = Own(partial, op).Address, scaleAddress = Own(scale, op).Address;

@@ -32,7 +32,7 @@ public sealed partial class CudaBackend
         args.Add(Address(y, name));
         args.Add(KernelTensor.Of(name, keptDims, keptSteps[1]));
         if (count <= ThreadReduceLimit) Launch($"reduce_thread_{suffix}", PerElement(outputs), args, name, [x, y]);
-        else Launch($"reduce_block_{suffix}", new LaunchShape((uint)Math.Min(outputs, MaxGrid), ReduceBlock), args, name, [x, y]);
+        else Launch($"reduce_block_{suffix}", new LaunchShape((uint)Math.Min(outputs, _limits.MaxGrid), ReduceBlock), args, name, [x, y]);
     }
 
     public void ArgMax(TensorRef x, int axis, TensorRef y)

@@ -40,6 +40,6 @@ public sealed partial class CudaBackend
     }
 
     /// <summary>A block per row, as wide as the row needs up to 256 threads (a whole number of warps).</summary>
-    private static LaunchShape RowLaunch(long rows, int size) =>
-        new((uint)Math.Min(rows, MaxGrid), (uint)Math.Clamp((size + 31) / 32 * 32, 32, 256));
+    private LaunchShape RowLaunch(long rows, int size) =>
+        new((uint)Math.Min(rows, _limits.MaxGrid), (uint)Math.Clamp((size + 31) / 32 * 32, 32, 256));
 }

@@ -13,7 +13,11 @@ internal static class Emulated
     /// <summary>Shared by every emulated backend, so that a test's own backend can use the twins' buffers.</summary>
     public static HostMemory Memory { get; } = new();
 
-    public static CudaBackend Backend { get; } = new(Memory, Launcher, Device.Cuda(0));
+    /// <summary>Grids capped at two blocks, so that every kernel's grid-stride loop wraps at the sizes tested (on a GPU
+    /// the caps are 8192 and 1024 blocks, reached only by the largest real runs).</summary>
+    public static LaunchLimits Limits { get; } = new(MaxGrid: 2, MaxReductionBlocks: 2);
+
+    public static CudaBackend Backend { get; } = new(Memory, Launcher, Device.Cuda(0), Limits);
 
     /// <summary>Runs the same op on the CPU backend, then on the emulated CUDA backend.</summary>
     public static void OnBoth(Action<IBackend> op)

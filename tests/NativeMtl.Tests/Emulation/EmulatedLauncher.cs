@@ -32,6 +32,7 @@ internal sealed unsafe partial class EmulatedLauncher : IKernelLauncher
             result = emu_launch(kernel, shape.GridX, shape.GridY, shape.GridZ, shape.BlockX, shape.BlockY, shape.BlockZ, p);
         if (result == 1) throw new InvalidOperationException($"{op}: the emulator has no kernel '{kernel}'");
         if (result == 2) throw new InvalidOperationException($"{op}: {kernel} launched with a block of {shape.Threads} threads (1 to 1024 allowed)");
+        if (result == 3) throw new InvalidOperationException($"{op}: {kernel} launched with an empty grid ({shape.GridX}×{shape.GridY}×{shape.GridZ} blocks)");
         Launched.Enqueue(kernel);
     }
 }
