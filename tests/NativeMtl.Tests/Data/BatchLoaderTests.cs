@@ -88,17 +88,22 @@ public class BatchLoaderTests
         Assert.NotEqual(order, Order(2));
     }
 
-    [Fact]
-    public void ALoaderStartedAtBatchKReturnsWhatAnUnstartedOneReturnsAfterItsFirstKBatches()
+    /// <summary>Ten samples in batches of four: with DropLast (the trainer's setting) each epoch is two batches and its
+    /// last two samples are left out, so batch k lies in epoch k / 2; without it, three batches, the last of two.</summary>
+    [Theory]
+    [InlineData(false, new[] { 1, 2, 3, 7 })]
+    [InlineData(true, new[] { 1, 2, 3, 5 })]
+    public void ALoaderStartedAtBatchKReturnsWhatAnUnstartedOneReturnsAfterItsFirstKBatches(bool dropLast, int[] starts)
     {
         var dataset = new CountingDataset(count: 10);
-        var options = new BatchLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 5, Epochs = 3 };
+        var options = new BatchLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 5, Epochs = 3, DropLast = dropLast };
         // Each batch as "epoch: indices", the epoch being what the dataset was asked to load.
         List<string> All(BatchLoader loader) =>
             loader.Batches().Select(b => { using (b) return $"{b.Depth.ToArray<float>()[0]}: {string.Join(",", b.Samples.Select(s => s.Index))}"; }).ToList();
         using var full = new BatchLoader(dataset, options);
         var expected = All(full);
-        foreach (int start in new[] { 1, 2, 3, 7 })
+        Assert.Equal(dropLast ? 6 : 9, expected.Count);
+        foreach (int start in starts)
         {
             using var started = new BatchLoader(dataset, options with { StartBatch = start });
             Assert.Equal(expected.Skip(start), All(started));

@@ -47,6 +47,25 @@ public class TrainCommandTests
         AssertSameTensors(Path.Combine(temp["whole"], "checkpoints", "step-000008.safetensors"), Path.Combine(temp["parts"], "checkpoints", "step-000008.safetensors"));
     }
 
+    /// <summary>Nine samples in batches of two: four batches an epoch and one sample dropped, so the stop at step 5 falls
+    /// after an epoch boundary the data does not divide evenly (as NYUv2's 795 samples in batches of 8). With each
+    /// optimizer, Adam's and AdamW's two moments included.</summary>
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    [InlineData("adamw")]
+    public void AResumeAcrossAnEpochWithAPartialLastBatchIsExactWithEveryOptimizer(string optimizer)
+    {
+        using var temp = new TempFolder();
+        var config = temp.Write("tiny.yaml", TinyConfig.Replace("  name: sgd\n  lr: 0.02\n", $"  name: {optimizer}\n  lr: 0.001\n"));
+        string[] common = ["--config", config, "--steps", "8", "--set", "data.train_size=9", "--set", "balancer.name=equal"];
+        Assert.Equal(0, Run(["train", .. common, "--out", temp["whole"]]).Code);
+        Assert.Equal(0, Run(["train", .. common, "--out", temp["parts"], "--stop-at", "5"]).Code);
+        Assert.Equal(0, Run("train", "--resume", temp["parts"]).Code);
+        Assert.Contains($"  name: {optimizer}\n", File.ReadAllText(Path.Combine(temp["parts"], "config.yaml")));
+        AssertSameTensors(Path.Combine(temp["whole"], "checkpoints", "step-000008.safetensors"), Path.Combine(temp["parts"], "checkpoints", "step-000008.safetensors"));
+    }
+
     [Fact]
     public void CancellingMidRunSavesACheckpointFromWhichTheRunContinuesExactly()
     {
