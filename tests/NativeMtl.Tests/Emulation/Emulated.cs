@@ -17,7 +17,14 @@ internal static class Emulated
     /// the caps are 8192 and 1024 blocks, reached only by the largest real runs).</summary>
     public static LaunchLimits Limits { get; } = new(MaxGrid: 2, MaxReductionBlocks: 2);
 
-    public static CudaBackend Backend { get; } = new(Memory, Launcher, Device.Cuda(0), Limits);
+    public static CudaBackend Backend { get; } = new(Memory, Launcher, Device.Emulated(0), Limits);
+
+    /// <summary>The emulated backend as a device of its own, so that tensors and whole ops (through Ops and F, as
+    /// real runs call them) reach it: <c>Ops.To(t, Emulated.Device)</c>.</summary>
+    public static Device Device => Backend.Device;
+
+    static Emulated() => Backends.Register(DeviceKind.Emulated, index => index == 0 ? Backend
+        : throw new ArgumentOutOfRangeException(nameof(index), $"the test suite emulates one device, emulated:0, not emulated:{index}"));
 
     /// <summary>Runs the same op on the CPU backend, then on the emulated CUDA backend.</summary>
     public static void OnBoth(Action<IBackend> op)
