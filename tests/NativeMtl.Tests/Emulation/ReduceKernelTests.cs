@@ -1,4 +1,6 @@
 using NativeMtl.Kernels;
+using NativeMtl.Kernels.Cpu;
+using NativeMtl.Kernels.Cuda;
 
 namespace NativeMtl.Tests.Emulation;
 
@@ -31,16 +33,24 @@ public class ReduceKernelTests
         y.AssertClose(dtype == DType.Float32 ? 1e-5 : 1e-13);
     }
 
+    /// <summary>With a launcher of its own (the shared one records every test's launches): summing 6 values per
+    /// output takes the one-thread-per-output kernel and nothing else; summing all 2700 then takes the block kernel.</summary>
     [Fact]
     public void ShortBlocksUseAThreadPerOutputAndLongOnesABlock()
     {
+        var launcher = new EmulatedLauncher();
+        var backend = new CudaBackend(Emulated.Memory, launcher, Device.Emulated(0), Emulated.Limits);
         using var x = Twin.Random(DType.Float32, 6 * 50 * 9, 5);
         using var rows = Twin.Blank(DType.Float32, 50 * 9);
         using var total = Twin.Blank(DType.Float32, 1);
-        Emulated.Backend.Reduce(ReduceOp.Sum, x.On(Emulated.Backend, Shape), rows.On(Emulated.Backend, [1, 50, 9]));
-        Assert.Contains("reduce_thread_f32", Emulated.Launcher.Launched);
-        Emulated.Backend.Reduce(ReduceOp.Sum, x.On(Emulated.Backend, Shape), total.On(Emulated.Backend, [1, 1, 1]));
-        Assert.Contains("reduce_block_f32", Emulated.Launcher.Launched);
+        backend.Reduce(ReduceOp.Sum, x.On(backend, Shape), rows.On(backend, [1, 50, 9]));
+        Assert.Equal(["reduce_thread_f32"], launcher.Launched);
+        backend.Reduce(ReduceOp.Sum, x.On(backend, Shape), total.On(backend, [1, 1, 1]));
+        Assert.Equal(["reduce_thread_f32", "reduce_block_f32"], launcher.Launched);
+        CpuBackend.Instance.Reduce(ReduceOp.Sum, x.On(CpuBackend.Instance, Shape), rows.On(CpuBackend.Instance, [1, 50, 9]));
+        CpuBackend.Instance.Reduce(ReduceOp.Sum, x.On(CpuBackend.Instance, Shape), total.On(CpuBackend.Instance, [1, 1, 1]));
+        rows.AssertClose(1e-5);
+        total.AssertClose(1e-5);
     }
 
     [Fact]

@@ -41,7 +41,11 @@ public class ElementwiseTests
         var values = TestData.Values(300, 2, positive ? 0.1 : -3, 3);
         var x = Ops.Transpose(Ops.Reshape(Tensors.FromArray(values.Select(v => (float)v).ToArray(), values.Length), 20, 15), 0, 1);
         var y = Ops.Unary(op, x).ToArray<float>().Select(v => (double)v).ToArray();
-        var expected = Ops.Cast(x, DType.Float64).ToArray<double>().Select(v => Reference(op, v)).ToArray();
+        // The transposed view's element (i, j) is the stored element (j, i): values[j·15 + i].
+        var expected = new double[300];
+        for (int i = 0; i < 15; i++)
+            for (int j = 0; j < 20; j++)
+                expected[i * 20 + j] = Reference(op, (float)values[j * 15 + i]);
         TestData.Close(expected, y, 1e-6);
     }
 
@@ -71,10 +75,43 @@ public class ElementwiseTests
     [InlineData(BinaryOp.TanhGrad, 2.0, 0.5, 1.5)]
     public void BinaryOpsGiveHandWorkedValues(BinaryOp op, double a, double b, double expected)
     {
-        // A broadcast scalar and a 600-element strided run exercise every chunked path.
-        var big = Ops.BroadcastTo(Tensors.Scalar(a, DType.Float64), new Shape(600));
-        var y = Ops.Binary(op, big, Tensors.Full(new Shape(600), b, DType.Float64)).ToArray<double>();
-        Assert.All(y, v => Assert.Equal(expected, v, 12));
+        Assert.Equal(expected, Ops.Binary(op, Tensors.Scalar(a, DType.Float64), Tensors.Scalar(b, DType.Float64)).Item(), 12);
+    }
+
+    private static double Reference(BinaryOp op, double a, double b) => op switch
+    {
+        BinaryOp.Add => a + b,
+        BinaryOp.Sub => a - b,
+        BinaryOp.Mul => a * b,
+        BinaryOp.Div => a / b,
+        BinaryOp.Pow => Math.Pow(a, b),
+        BinaryOp.Equal => a == b ? 1 : 0,
+        BinaryOp.Greater => a > b ? 1 : 0,
+        BinaryOp.ReluGrad => b > 0 ? a : 0,
+        BinaryOp.SigmoidGrad => a * b * (1 - b),
+        BinaryOp.TanhGrad => a * (1 - b * b),
+        _ => throw new ArgumentOutOfRangeException(nameof(op)),
+    };
+
+    public static TheoryData<BinaryOp> BinaryOps => new(Enum.GetValues<BinaryOp>());
+
+    /// <summary>600 elements (three chunks of the CPU's 256, the last partial) with a different value at every
+    /// position: every other element of 1200 against a dense tensor, and a broadcast scalar against it. Every third
+    /// b equals its a, so Equal and Greater see both outcomes.</summary>
+    [Theory]
+    [MemberData(nameof(BinaryOps))]
+    public void BinaryOpsMatchAReferenceAtEveryPositionOfAChunkedStridedRun(BinaryOp op)
+    {
+        var stored = TestData.Values(1200, 11, 0.5, 3);
+        var a = Ops.Slice(Tensors.FromArray(stored, 1200), 0, 0, 1200, step: 2);
+        var bValues = TestData.Values(600, 12, -2, 2);
+        for (int i = 0; i < 600; i += 3) bValues[i] = stored[2 * i];
+        var b = Tensors.FromArray(bValues, 600);
+        var expected = Enumerable.Range(0, 600).Select(i => Reference(op, stored[2 * i], bValues[i])).ToArray();
+        TestData.Close(expected, Ops.Binary(op, a, b).ToArray<double>(), 1e-14);
+
+        var scalar = Ops.BroadcastTo(Tensors.Scalar(1.75, DType.Float64), new Shape(600));
+        TestData.Close(bValues.Select(v => Reference(op, 1.75, v)).ToArray(), Ops.Binary(op, scalar, b).ToArray<double>(), 1e-14);
     }
 
     [Fact]

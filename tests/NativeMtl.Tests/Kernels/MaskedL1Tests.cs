@@ -41,8 +41,12 @@ public class MaskedL1Tests
     public void AMaskOfOneChannelCountsForEveryChannel()
     {
         using var scope = DisposeScope.Enter();
-        var (loss, _) = Ops.MaskedL1(Tensors.Ones(new Shape(1, 3, 1, 2), NativeMtl.DType.Float64), Tensors.Zeros(new Shape(1, 3, 1, 2), NativeMtl.DType.Float64),
+        // Three channels of two pixels, the second pixel masked out: |d| at the first pixel is 1, 2, 3 (sum 6) over
+        // 1 pixel × 3 channels, so the loss is 2; the masked-out 5, 7, 9 count for nothing. The gradient is
+        // sign(d)/3 at the first pixel of each channel.
+        var (loss, gradient) = Ops.MaskedL1(Tensors.FromArray([1.0, 5, 2, 7, -3, 9], 1, 3, 1, 2), Tensors.Zeros(new Shape(1, 3, 1, 2), NativeMtl.DType.Float64),
             Tensors.FromArray([1.0, 0], 1, 1, 1, 2));
-        Assert.Equal(1.0, loss.Item());
+        Assert.Equal(2.0, loss.Item(), 15);
+        TestData.Close([1.0 / 3, 0, 1.0 / 3, 0, -1.0 / 3, 0], gradient.ToArray<double>(), 1e-15);
     }
 }
