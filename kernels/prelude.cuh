@@ -352,7 +352,7 @@ NMTL_DEV float log_of(float x) { return log2_fast(x) * (float)NMTL_LN2; }
 NMTL_DEV float tanh_of(float x)
 {
     float a = x < 0 ? -x : x;
-    if (is_nan(x)) return x;
+    if (is_nan(x) || x == 0) return x; // ±0 keeps its sign, as C's tanhf: the series below would give +0 for −0
     if (a < 0.6f)
     {
         // Taylor series: the closed form below would lose the leading digits to cancellation here.

@@ -85,6 +85,23 @@ internal sealed class Twin : IDisposable
 
     public void AssertEqual() => AssertClose(0);
 
+    /// <summary>Every element agrees within tol·|cpu| plus one unit in the last place of the dtype at the CPU's value:
+    /// no absolute floor, so tiny and denormal results (exp(−100) in Float32) are held as closely as large ones and a
+    /// flush to zero shows; zeros agree in sign; NaN matches NaN, ±∞ matches itself.</summary>
+    public void AssertRelativelyClose(double tolerance)
+    {
+        var (cpu, gpu) = (Cpu(), Gpu());
+        for (int i = 0; i < cpu.Length; i++)
+        {
+            double c = cpu[i], g = gpu[i], magnitude = Math.Abs(c);
+            double ulp = DType == DType.Float32 ? MathF.BitIncrement((float)magnitude) - (float)magnitude : Math.BitIncrement(magnitude) - magnitude;
+            bool same = double.IsNaN(c) ? double.IsNaN(g)
+                : c == 0 ? g == 0 && double.IsNegative(c) == double.IsNegative(g)
+                : double.IsInfinity(c) ? c == g : Math.Abs(c - g) <= tolerance * magnitude + ulp;
+            Assert.True(same, $"element {i}: CPU {c:R}, emulated CUDA {g:R}");
+        }
+    }
+
     private double[] Read(IBackend backend, DeviceBuffer buffer)
     {
         var bytes = new byte[Length * DType.SizeInBytes()];

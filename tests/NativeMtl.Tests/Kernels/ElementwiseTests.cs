@@ -49,6 +49,22 @@ public class ElementwiseTests
         TestData.Close(expected, y, 1e-6);
     }
 
+    /// <summary>Near 0, tanh(x) ≈ x: the result must keep its relative precision (and ±0 its sign) rather than carry
+    /// the absolute error of computing e^{2x} − 1 (TensorPrimitives.Tanh gives −6e-8 for tanh(0) in Float32).</summary>
+    [Fact]
+    public void TanhNearZeroKeepsItsRelativePrecisionAndTheSignOfZero()
+    {
+        double[] values = [0.0, -0.0, 1e-30, -1e-10, 1e-5, -1e-3, 0.01, 0.3];
+        var y32 = Ops.Unary(UnaryOp.Tanh, Tensors.FromArray(values.Select(v => (float)v).ToArray(), values.Length)).ToArray<float>();
+        var y64 = Ops.Unary(UnaryOp.Tanh, Tensors.FromArray(values, values.Length)).ToArray<double>();
+        for (int i = 0; i < values.Length; i++)
+        {
+            Assert.Equal(MathF.Tanh((float)values[i]), y32[i]);
+            Assert.Equal(double.IsNegative(values[i]), double.IsNegative(y64[i]));
+            Assert.True(Math.Abs(y64[i] - Math.Tanh(values[i])) <= 1e-15 * Math.Abs(Math.Tanh(values[i])), $"tanh({values[i]:R}) = {y64[i]:R}");
+        }
+    }
+
     [Fact]
     public void BinaryOpsBroadcastSizeOneAndMissingAxes()
     {

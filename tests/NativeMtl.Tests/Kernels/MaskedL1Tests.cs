@@ -23,7 +23,7 @@ public class MaskedL1Tests
         var pred = Tensors.Normal(new Shape(2, 1, 300, 400), g);
         var target = Tensors.Normal(new Shape(2, 1, 300, 400), g);
         var mask = Ops.Scalar(NativeMtl.Kernels.ScalarOp.InRange, Tensors.Uniform(new Shape(2, 1, 300, 400), g), 0, 0.7);
-        var (loss, _) = Ops.MaskedL1(pred, target, mask);
+        var (loss, gradient) = Ops.MaskedL1(pred, target, mask);
         var p = pred.ToArray<float>();
         var t = target.ToArray<float>();
         var m = mask.ToArray<float>();
@@ -34,6 +34,9 @@ public class MaskedL1Tests
             count += m[i];
         }
         Assert.Equal(sum / count, loss.Item(), 1e-6);
+        // Every element of the gradient: mask·sign(pred − target) / Σ mask.
+        var expected = p.Select((v, i) => m[i] * Math.Sign((double)v - t[i]) / count).ToArray();
+        TestData.Close(expected, gradient.ToArray<float>().Select(v => (double)v).ToArray(), 1e-6);
         for (int run = 0; run < 3; run++) Assert.Equal(loss.Item(), Ops.MaskedL1(pred, target, mask).Loss.Item());
     }
 
