@@ -49,12 +49,13 @@ public sealed class MtanDatasetTests : IDisposable
     public void ASampleIsConvertedToChannelFirstPlanesWithIntegerLabels()
     {
         var s = DenseSample.Load(new MtanDataset(_root, "train"), 2);
-        Assert.Equal((7 + 1 + 2) / 100f, s.Image[1 * Pixels + 7]);
-        Assert.Equal(Enumerable.Range(0, Pixels).Select(p => p % 14 - 1), s.Labels);
-        Assert.Equal(0f, s.Depth[0]);
-        Assert.Equal(6f, s.Depth[5]);
-        Assert.Equal((1f, 0f, 0f), (s.Normals[1], s.Normals[Pixels + 1], s.Normals[2 * Pixels + 1]));
-        Assert.Equal((0f, 0f, 0f), (s.Normals[2], s.Normals[Pixels + 2], s.Normals[2 * Pixels + 2]));
+        // Every element, from the rules WriteSample stored them by (channel c of pixel p at c·Pixels + p).
+        var pixels = Enumerable.Range(0, Pixels).ToArray();
+        Assert.Equal(Enumerable.Range(0, 3).SelectMany(c => pixels.Select(p => (p + c + 2) / 100f)), s.Image);
+        Assert.Equal(pixels.Select(p => p % 14 - 1), s.Labels);
+        Assert.Equal(pixels.Select(p => p == 0 ? 0f : p + 1f), s.Depth);
+        float[] NormalPlane(int c) => pixels.Select(p => p == 1 ? (c == 0 ? 1f : 0f) : p == 2 ? 0f : (c == 2 ? 1f : 0f)).ToArray();
+        Assert.Equal(NormalPlane(0).Concat(NormalPlane(1)).Concat(NormalPlane(2)), s.Normals);
         Assert.Equal(2, s.Info.Index);
     }
 

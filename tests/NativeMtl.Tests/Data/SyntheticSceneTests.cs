@@ -229,11 +229,31 @@ public class SyntheticSceneTests
         // pixel (32, 32)'s centre ray exactly on the optical axis.
         var scene = HandBuiltScene(new Sphere(Vec3.Zero, 0.5), SceneClasses.Sphere);
         var s = SceneRenderer.Render(scene, 65, 65);
-        int centre = 32 * 65 + 32, pixels = 65 * 65;
+        int centre = 32 * 65 + 32, pixels = 65 * 65, hits = 0;
         Assert.Equal(2.5, s.Depth[centre], 1e-6);
         Assert.Equal([0f, 0f, -1f], [s.Normals[centre], s.Normals[pixels + centre], s.Normals[2 * pixels + centre]]);
-        Assert.Equal(1, s.Instances[centre]);
-        Assert.Equal(0, s.Instances[0]);
+        // Every pixel against the ray-sphere intersection in camera space (centre (0, 0, 3), radius 0.5): the ray
+        // t·(rx, ry, 1) meets it where t²|d|² − 6t + 8.75 = 0; t is the depth, the normal (t·d − centre)/0.5.
+        for (int p = 0; p < pixels; p++)
+        {
+            var (rx, ry) = RayAt(s.Info, p, 65);
+            double dd = rx * rx + ry * ry + 1, discriminant = 36 - 4 * dd * 8.75;
+            if (Math.Abs(discriminant) < 1e-6) continue; // grazing rays: either outcome is right
+            if (discriminant < 0)
+            {
+                Assert.Equal(0, s.Instances[p]);
+                Assert.True(s.Depth[p] > 3.5, $"pixel {p}: depth {s.Depth[p]} in front of the sphere's back");
+                continue;
+            }
+            double t = (6 - Math.Sqrt(discriminant)) / (2 * dd);
+            Assert.Equal(1, s.Instances[p]);
+            Assert.Equal(t, s.Depth[p], 1e-5);
+            Assert.Equal(t * rx / 0.5, s.Normals[p], 1e-4);
+            Assert.Equal(t * ry / 0.5, s.Normals[pixels + p], 1e-4);
+            Assert.Equal((t - 3) / 0.5, s.Normals[2 * pixels + p], 1e-4);
+            hits++;
+        }
+        Assert.True(hits > 100, $"{hits} sphere pixels");
     }
 
     [Fact]
