@@ -22,6 +22,10 @@ public static class BalancerRegistry
         Register<IalBalancer>("ial", o => new IalBalancer(o));
         Register<ClassWiseBalancer>("classwise", o => new ClassWiseBalancer(o));
         Register<AutoLambdaBalancer>("autolambda", o => new AutoLambdaBalancer(o));
+        Register<PcGradBalancer>("pcgrad", o => new PcGradBalancer(o));
+        Register<MgdaBalancer>("mgda", o => new MgdaBalancer(o));
+        Register<ImtlBalancer>("imtl", o => new ImtlBalancer(o));
+        Register<CaGradBalancer>("cagrad", o => new CaGradBalancer(o));
     }
 
     public static IReadOnlyCollection<string> Names

@@ -59,9 +59,9 @@ public class BenchCommandTests
     public void AnUnknownBalancerIsOneLineAndAUsageError()
     {
         var error = new StringWriter();
-        int code = BenchCommand.Run("cpu", "small", "equal,pcgrad", 0, 1, null, false, new StringWriter(), error);
+        int code = BenchCommand.Run("cpu", "small", "equal,gradvaccine", 0, 1, null, false, new StringWriter(), error);
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.StartsWith("nativemtl bench: unknown balancer 'pcgrad' (known: autolambda,", error.ToString());
+        Assert.StartsWith("nativemtl bench: unknown balancer 'gradvaccine' (known: autolambda,", error.ToString());
     }
 
     [Fact]

@@ -1,0 +1,53 @@
+using NativeMtl.Kernels;
+
+namespace NativeMtl.Balancers;
+
+/// <summary>
+/// PCGrad (Yu et al. 2020, "Gradient Surgery for Multi-Task Learning"): each task's gradient g_i, in turn against
+/// every task's gradient g_j in a random order (g_i itself included, as in the authors' code and LibMTL), loses its
+/// component along g_j whenever the two conflict: g_i ← g_i − (⟨g_i, g_j⟩/‖g_j‖²)·g_j if ⟨g_i, g_j⟩ &lt; 0; the shared
+/// parameters take Σ_i g_i. Every projected g_i stays a combination of the original gradients, so the whole
+/// procedure runs on the Gram matrix and yields one coefficient per task. The order is a shuffle drawn from
+/// (option <c>seed</c>, the step, i), so a run and its resumption draw the same orders.
+/// </summary>
+public sealed class PcGradBalancer(BalancerOptions options) : GramBalancer(options, featureAllowed: false)
+{
+    private readonly ulong _seed = (ulong)options.Integer("seed", 0);
+
+    protected override double[] Coefficients(double[,] gram, StepContext step) => Project(gram, i => Order(_seed, step.Step, i, gram.GetLength(0)));
+
+    /// <summary>Σ_i of the projected g_i, as coefficients of the original gradients; <paramref name="order"/> gives the
+    /// sequence of j for each i.</summary>
+    internal static double[] Project(double[,] gram, Func<int, int[]> order)
+    {
+        int k = gram.GetLength(0);
+        var total = new double[k];
+        for (int i = 0; i < k; i++)
+        {
+            // a: g_i's projection as Σ_m a_m·g_m.
+            var a = new double[k];
+            a[i] = 1;
+            foreach (int j in order(i))
+            {
+                double dot = 0;
+                for (int m = 0; m < k; m++) dot += a[m] * gram[m, j];
+                if (dot < 0) a[j] -= dot / gram[j, j];
+            }
+            for (int m = 0; m < k; m++) total[m] += a[m];
+        }
+        return total;
+    }
+
+    /// <summary>A shuffle of 0…K−1 (Fisher–Yates on Philox draws keyed by seed, step and task).</summary>
+    internal static int[] Order(ulong seed, int step, int task, int k)
+    {
+        var order = Enumerable.Range(0, k).ToArray();
+        for (int n = k - 1; n > 0; n--)
+        {
+            ulong counter = ((ulong)step * (ulong)k + (ulong)task) * (ulong)k + (ulong)n;
+            int pick = Math.Min((int)Philox.UniformDouble(counter, seed, 0, n + 1), n);
+            (order[n], order[pick]) = (order[pick], order[n]);
+        }
+        return order;
+    }
+}

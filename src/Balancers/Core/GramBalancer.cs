@@ -1,0 +1,69 @@
+using NativeMtl.Raw;
+
+namespace NativeMtl.Balancers;
+
+/// <summary>
+/// The gradient-surgery family (DESIGN §14): every task's gradient of the shared parameters as the rows of a K×P
+/// matrix (or, with option <c>at: feature</c> where the method allows it, of the shared feature z, LibMTL's
+/// rep_grad), its K×K Gram matrix read to the host, a solve on those K² numbers, and one combine pass Σ_k c_k·g_k
+/// into the encoder: two reads of the matrix whatever the method. Every task's head takes its own gradient
+/// unweighted, as in LibMTL. The weights reported are the c_k, in task order. All tasks take part whatever their
+/// role (main or auxiliary).
+/// </summary>
+public abstract class GramBalancer : Balancer
+{
+    private readonly string _at;
+    private Tensor? _coefficients, _ones;
+
+    /// <param name="options">The balancer's options (<c>at</c> is read when <paramref name="featureAllowed"/>).</param>
+    /// <param name="featureAllowed">Whether the method may work at the shared feature (LibMTL refuses rep_grad for
+    /// PCGrad and CAGrad, whose papers define them on the parameters).</param>
+    protected GramBalancer(BalancerOptions options, bool featureAllowed) =>
+        _at = featureAllowed ? options.Word("at", "parameters", "parameters", "feature") : "parameters";
+
+    public override GradientLevel Level => _at == "feature" ? GradientLevel.Feature : GradientLevel.Parameters;
+
+    public override Tensor Weights => _coefficients!;
+
+    protected override void OnAttach()
+    {
+        _coefficients = Filled(0);
+        _ones = Filled(1);
+    }
+
+    public override void Backward(StepContext step)
+    {
+        var tasks = TaskNames;
+        var rows = _at == "feature" ? Gradients.Stack(tasks.Select(step.FeatureGradient).ToList()) : step.SharedGradients(tasks);
+        var gram = GramOnHost(Ops.GradientGram(rows));
+        var coefficients = Coefficients(gram, step);
+        if (coefficients.Length != tasks.Count || coefficients.Any(c => !double.IsFinite(c)))
+            throw new InvalidOperationException($"balancer {Name}: the solve gave [{string.Join(", ", coefficients)}] for {tasks.Count} tasks");
+        using (var solved = Vector(coefficients)) Ops.CopyInto(solved, _coefficients!);
+        var combined = Ops.GradientCombine(rows, _coefficients!);
+        if (_at == "feature") step.BackwardEncoder(Ops.Reshape(combined, step.Current.SharedFeature.Shape.ToArray()));
+        else step.AddSharedGradient(combined);
+        step.ApplyHeadGradients(_ones!);
+    }
+
+    /// <summary>The method's combination c (one coefficient per task, in task order) from the Gram matrix G of the
+    /// task gradients, G[i, j] = ⟨g_i, g_j⟩.</summary>
+    protected abstract double[] Coefficients(double[,] gram, StepContext step);
+
+    private static double[,] GramOnHost(Tensor gram)
+    {
+        int k = gram.Shape[0];
+        var values = Ops.Cast(gram, DType.Float64).ToArray<double>();
+        var result = new double[k, k];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) result[i, j] = values[i * k + j];
+        return result;
+    }
+
+    public override void Dispose()
+    {
+        _coefficients?.Dispose();
+        _ones?.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,282 @@
+using NativeMtl.Balancers;
+using NativeMtl.Raw;
+
+namespace NativeMtl.Tests.Balancers;
+
+/// <summary>The Gram → solve → combine balancers: their solves on hand-built Gram matrices, worked by hand, and a
+/// real step of each on the tiny model against a plain implementation that materialises the gradients.</summary>
+public class GradientSurgeryTests
+{
+    private static BalancerOptions Options(params (string Key, object Value)[] values) =>
+        new(values.ToDictionary(v => v.Key, v => (object?)v.Value));
+
+    private static double[,] Diagonal(params double[] values)
+    {
+        var g = new double[values.Length, values.Length];
+        for (int i = 0; i < values.Length; i++) g[i, i] = values[i];
+        return g;
+    }
+
+    // ---- PCGrad -------------------------------------------------------------------------------------------------
+
+    /// <summary>‖g_1‖² = 1, ‖g_2‖² = 4, ⟨g_1, g_2⟩ = −1: g_1 loses −¼·g_2 (→ g_1 + ¼g_2), g_2 loses −g_1 (→ g_1 + g_2);
+    /// after either projection the pair no longer conflicts, so the order does not matter. Sum: 2·g_1 + 1.25·g_2.</summary>
+    [Fact]
+    public void PcGradProjectsEachOfTwoConflictingGradientsOffTheOther()
+    {
+        double[,] gram = { { 1, -1 }, { -1, 4 } };
+        Assert.Equal([2.0, 1.25], PcGradBalancer.Project(gram, _ => [0, 1]));
+        Assert.Equal([2.0, 1.25], PcGradBalancer.Project(gram, _ => [1, 0]));
+    }
+
+    [Fact]
+    public void PcGradLeavesGradientsThatDoNotConflictAlone()
+    {
+        double[,] gram = { { 1, 0.5, 0 }, { 0.5, 2, 0.1 }, { 0, 0.1, 3 } };
+        Assert.Equal([1.0, 1, 1], PcGradBalancer.Project(gram, _ => [2, 1, 0]));
+    }
+
+    /// <summary>Three tasks where the order matters: g_1 = (1, 0), g_2 = (−1, 1), g_3 = (−1, −1) (G below). For g_1:
+    /// against g_2 first, ⟨g_1, g_2⟩ = −1 gives g_1 + ½g_2 = (½, ½), which no longer conflicts with g_3 (⟨·, g_3⟩ = −1
+    /// still does: −½ − ½ = −1 → + ½g_3 → (0, 0)). Worked coefficient by coefficient in the comments below.</summary>
+    [Fact]
+    public void PcGradsThreeTaskProjectionFollowsTheOrder()
+    {
+        double[,] gram = { { 1, -1, -1 }, { -1, 2, 0 }, { -1, 0, 2 } };
+        // i = 1, order (2, 3): a = (1, 0, 0); ⟨a, g_2⟩ = −1 → a_2 += ½: (1, ½, 0); ⟨a, g_3⟩ = −1 + 0 = −1 → a_3 += ½: (1, ½, ½).
+        // i = 2, order (1, 3): a = (0, 1, 0); ⟨a, g_1⟩ = −1 → a_1 += 1: (1, 1, 0); ⟨a, g_3⟩ = −1 + 0 = −1 → a_3 += ½: (1, 1, ½).
+        // i = 3, order (1, 2): a = (0, 0, 1); ⟨a, g_1⟩ = −1 → a_1 += 1: (1, 0, 1); ⟨a, g_2⟩ = −1 + 0 = −1 → a_2 += ½: (1, ½, 1).
+        int[][] orders = [[1, 2], [0, 2], [0, 1]];
+        Assert.Equal([3.0, 2, 2], PcGradBalancer.Project(gram, i => orders[i]));
+        // i = 1 against g_3 first: ⟨g_1, g_3⟩ = −1 → (1, 0, ½); then ⟨a, g_2⟩ = −1 + 0 = −1 → (1, ½, ½): the same here;
+        // i = 2 against g_3 first: ⟨g_2, g_3⟩ = 0, no change; then g_1: −1 → (1, 1, 0): differs from (1, 1, ½).
+        int[][] other = [[2, 1], [2, 0], [0, 1]];
+        Assert.Equal([3.0, 2, 1.5], PcGradBalancer.Project(gram, i => other[i]));
+    }
+
+    [Fact]
+    public void PcGradsOrderIsAShuffleFixedBySeedStepAndTask()
+    {
+        var order = PcGradBalancer.Order(seed: 3, step: 17, task: 1, k: 5);
+        Assert.Equal([0, 1, 2, 3, 4], order.Order());
+        Assert.Equal(order, PcGradBalancer.Order(3, 17, 1, 5));
+        var others = new[] { PcGradBalancer.Order(4, 17, 1, 5), PcGradBalancer.Order(3, 18, 1, 5), PcGradBalancer.Order(3, 17, 2, 5) };
+        Assert.All(others, o => Assert.Equal([0, 1, 2, 3, 4], o.Order()));
+        Assert.Contains(others, o => !o.SequenceEqual(order));
+    }
+
+    // ---- MGDA ---------------------------------------------------------------------------------------------------
+
+    /// <summary>Two orthogonal gradients of squared norms 4 and 1: α_1 = (G22 − G12)/(G11 + G22 − 2G12) = 1/5.</summary>
+    [Fact]
+    public void MgdaTakesTheMinimumNormPointBetweenTwoGradients()
+    {
+        var alpha = Simplex.MinimumNorm(Diagonal(4, 1));
+        TestData.Close([0.2, 0.8], alpha, 1e-15);
+    }
+
+    /// <summary>⟨g_1, g_2⟩ = 2 ≥ ‖g_1‖² = 1: the segment's closest point to 0 is g_1 itself (LibMTL would give 0.999).</summary>
+    [Fact]
+    public void MgdaTakesOneGradientAloneWhenItIsTheClosestPointOfTheHull()
+    {
+        Assert.Equal([1.0, 0], Simplex.MinimumNorm(new double[,] { { 1, 2 }, { 2, 9 } }));
+    }
+
+    /// <summary>Orthogonal gradients of norms 1, 2, 3: ‖Σα g‖² = Σ α_k² n_k² is least at α_k ∝ 1/n_k²: (36, 9, 4)/49.</summary>
+    [Fact]
+    public void MgdaWeighsThreeOrthogonalGradientsByTheirInverseSquaredNorms()
+    {
+        TestData.Close([36.0 / 49, 9.0 / 49, 4.0 / 49], Simplex.MinimumNorm(Diagonal(1, 4, 9)), 1e-14);
+    }
+
+    // ---- IMTL-G -------------------------------------------------------------------------------------------------
+
+    /// <summary>Orthogonal g_1, g_2 of norms 2 and 1: α_2 = ⟨g_1, u_1 − u_2⟩/⟨g_1 − g_2, u_1 − u_2⟩ = 2/3, α_1 = 1/3,
+    /// and the combination projects equally (2/3) onto both unit gradients.</summary>
+    [Fact]
+    public void ImtlGivesTheCombinationWithEqualProjectionsOnTwoUnitGradients()
+    {
+        TestData.Close([1.0 / 3, 2.0 / 3], ImtlBalancer.Solve(Diagonal(4, 1)), 1e-15);
+    }
+
+    /// <summary>Orthogonal gradients of norms 1, 2, 3: equal projections α_k·n_k, so α ∝ 1/n_k: (6, 3, 2)/11.</summary>
+    [Fact]
+    public void ImtlWeighsThreeOrthogonalGradientsByTheirInverseNorms()
+    {
+        TestData.Close([6.0 / 11, 3.0 / 11, 2.0 / 11], ImtlBalancer.Solve(Diagonal(1, 4, 9)), 1e-14);
+    }
+
+    [Fact]
+    public void ImtlTakesTheMeanWhenAGradientIsZero()
+    {
+        Assert.Equal([0.5, 0.5], ImtlBalancer.Solve(Diagonal(4, 0)));
+    }
+
+    // ---- CAGrad -------------------------------------------------------------------------------------------------
+
+    /// <summary>G = I: by symmetry w = (½, ½), ‖g_w‖ = 1/√2 = ‖g_0‖, so λ = c and the update (½ + c/2)(g_1 + g_2),
+    /// divided by 1 + c²: each coefficient (1 + c)/(2(1 + c²)) = 1.4/2.32 at c = 0.4.</summary>
+    [Fact]
+    public void CaGradOnTwoOrthogonalUnitGradientsScalesTheMean()
+    {
+        TestData.Close([1.4 / 2.32, 1.4 / 2.32], CaGradBalancer.Solve(Diagonal(1, 1), 0.4, 1), 1e-12);
+        TestData.Close([0.7, 0.7], CaGradBalancer.Solve(Diagonal(1, 1), 0.4, 0), 1e-12);
+        TestData.Close([0.5, 0.5], CaGradBalancer.Solve(Diagonal(1, 1), 0.4, 2), 1e-12);
+    }
+
+    [Fact]
+    public void CaGradWithCZeroIsTheMeanGradient()
+    {
+        TestData.Close([1.0 / 3, 1.0 / 3, 1.0 / 3], CaGradBalancer.Solve(new double[,] { { 1, -1, 0.5 }, { -1, 4, 0 }, { 0.5, 0, 2 } }, 0, 1), 1e-15);
+    }
+
+    /// <summary>Two opposite gradients g_2 = −2·g_1 (‖g_1‖ = 1): g_0 = −½g_1. The minimiser puts all weight where
+    /// g_wᵀg_0 + ½‖g_w‖·c is least: w = (1, 0) gives −½ + 0.2·0.5 = −0.4 (w = (0,1): 1 + 0.4 = 1.4; any mix lies
+    /// between, as the objective is linear in w until g_w crosses 0, where it is 0). So λ = 0.2 and the update is
+    /// (½·(1, 1) + 0.2·(1, 0))/1.16 = (0.7, 0.5)/1.16.</summary>
+    [Fact]
+    public void CaGradOnOpposedGradientsLeansTowardsTheWeakerOne()
+    {
+        double[,] gram = { { 1, -2 }, { -2, 4 } };
+        TestData.Close([0.7 / 1.16, 0.5 / 1.16], CaGradBalancer.Solve(gram, 0.4, 1), 1e-9);
+    }
+
+    // ---- Real steps against plain implementations ---------------------------------------------------------------
+
+    [Theory]
+    [InlineData("pcgrad")]
+    [InlineData("mgda")]
+    [InlineData("imtl")]
+    [InlineData("cagrad")]
+    public void AStepGivesTheEncoderTheGradientOfAPlainImplementationAndEveryHeadItsOwn(string name)
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+        var expected = name switch
+        {
+            "pcgrad" => PlainPcGrad(g, i => PcGradBalancer.Order(0, 0, i, 3)),
+            "mgda" => Combine(g, PlainMinimumNorm(g)),
+            "imtl" => PlainImtl(g),
+            _ => PlainCaGrad(g, 0.4),
+        };
+        var heads = HeadGradients(model, objective);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create(name));
+        using var scope = DisposeScope.Enter();
+        var result = step.Run(objective);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), name == "cagrad" ? 1e-7 : 1e-10);
+        foreach (var (task, gradient) in heads)
+            TestData.Close(gradient, model.ParameterGroups[$"heads.{task}"].Grads.ToArray<double>(), 1e-12);
+        Assert.Equal(3, result.EncoderPasses);
+    }
+
+    /// <summary>MGDA-UB: α from the gradients at the shared feature z; the encoder then takes Σ α_k·∂L_k/∂θ.</summary>
+    [Fact]
+    public void MgdaAtTheFeatureSolvesOnTheFeatureGradientsAndSendsTheirCombinationThroughTheEncoder()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        double[][] atZ;
+        using (DisposeScope.Enter())
+        {
+            var losses = objective.Evaluate(false, false);
+            atZ = new[] { "a", "b", "c" }.Select(t => Autograd.Grad([losses.Losses[t]], [losses.SharedFeature], retainGraph: true)[0].ToArray<double>()).ToArray();
+        }
+        var alpha = PlainMinimumNorm(atZ);
+        var expected = Combine(TinyProblem.EncoderGradients(model, objective, "a", "b", "c"), alpha);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("mgda", Options(("at", "feature"))));
+        using var scope = DisposeScope.Enter();
+        var result = step.Run(objective);
+        TestData.Close(alpha, TinyProblem.Values(result.Weights), 1e-10);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-10);
+        Assert.Equal((1, 3), (result.EncoderPasses, result.HeadPasses));
+    }
+
+    /// <summary>∂L_t/∂(head t) for every task, flattened in arena order: what each head takes, unweighted.</summary>
+    private static Dictionary<string, double[]> HeadGradients(TinyModel model, TinyObjective objective)
+    {
+        using var scope = DisposeScope.Enter();
+        var losses = objective.Evaluate(false, false);
+        return model.Tasks.ToDictionary(t => t.Name, t =>
+        {
+            var parameters = model.ParameterGroups[$"heads.{t.Name}"].Members.Select(m => m.Parameter.Value).ToArray();
+            return Autograd.Grad([losses.Losses[t.Name]], parameters, retainGraph: true).SelectMany(g => g.ToArray<double>()).ToArray();
+        });
+    }
+
+    private static double[] Combine(double[][] g, double[] c) =>
+        Enumerable.Range(0, g[0].Length).Select(p => Enumerable.Range(0, g.Length).Sum(k => c[k] * g[k][p])).ToArray();
+
+    private static double Norm2(double[] v) => TinyProblem.Dot(v, v);
+
+    /// <summary>PCGrad as its paper writes it: the vectors themselves projected, then summed.</summary>
+    private static double[] PlainPcGrad(double[][] g, Func<int, int[]> order)
+    {
+        var sum = new double[g[0].Length];
+        for (int i = 0; i < g.Length; i++)
+        {
+            var pc = (double[])g[i].Clone();
+            foreach (int j in order(i))
+            {
+                double dot = TinyProblem.Dot(pc, g[j]);
+                if (dot < 0) pc = pc.Zip(g[j], (a, b) => a - dot / Norm2(g[j]) * b).ToArray();
+            }
+            sum = sum.Zip(pc, (a, b) => a + b).ToArray();
+        }
+        return sum;
+    }
+
+    /// <summary>The minimum-norm point by Frank–Wolfe on the vectors (exact line search), run to convergence.</summary>
+    private static double[] PlainMinimumNorm(double[][] g)
+    {
+        int k = g.Length;
+        var alpha = Enumerable.Repeat(1.0 / k, k).ToArray();
+        for (int iteration = 0; iteration < 200_000; iteration++)
+        {
+            var point = Combine(g, alpha);
+            int vertex = Enumerable.Range(0, k).MinBy(i => TinyProblem.Dot(g[i], point));
+            var d = g[vertex].Zip(point, (a, b) => a - b).ToArray();
+            double dd = Norm2(d);
+            if (dd == 0) break;
+            double step = Math.Clamp(-TinyProblem.Dot(point, d) / dd, 0, 1);
+            if (step < 1e-17) break;
+            alpha = alpha.Select((a, i) => (1 - step) * a + (i == vertex ? step : 0)).ToArray();
+        }
+        return alpha;
+    }
+
+    /// <summary>IMTL-G from the paper's matrices D and U built of the vectors (three tasks: a 2×2 system).</summary>
+    private static double[] PlainImtl(double[][] g)
+    {
+        var u = g.Select(v => v.Select(x => x / Math.Sqrt(Norm2(v))).ToArray()).ToArray();
+        double[] Diff(double[] a, double[] b) => a.Zip(b, (x, y) => x - y).ToArray();
+        double[][] d = [Diff(g[0], g[1]), Diff(g[0], g[2])], uu = [Diff(u[0], u[1]), Diff(u[0], u[2])];
+        double m00 = TinyProblem.Dot(d[0], uu[0]), m01 = TinyProblem.Dot(d[0], uu[1]), m10 = TinyProblem.Dot(d[1], uu[0]), m11 = TinyProblem.Dot(d[1], uu[1]);
+        double r0 = TinyProblem.Dot(g[0], uu[0]), r1 = TinyProblem.Dot(g[0], uu[1]);
+        // α·M = r with M = [[m00, m01], [m10, m11]]: Cramer's rule on the transposed system.
+        double det = m00 * m11 - m01 * m10;
+        double a1 = (r0 * m11 - r1 * m10) / det, a2 = (r1 * m00 - r0 * m01) / det;
+        return Combine(g, [1 - a1 - a2, a1, a2]);
+    }
+
+    /// <summary>CAGrad on the vectors: the objective g_wᵀg_0 + c‖g_0‖·‖g_w‖ minimised by exponentiated gradient.</summary>
+    private static double[] PlainCaGrad(double[][] g, double c)
+    {
+        int k = g.Length;
+        var g0 = Combine(g, Enumerable.Repeat(1.0 / k, k).ToArray());
+        double root = c * Math.Sqrt(Norm2(g0));
+        var w = Enumerable.Repeat(1.0 / k, k).ToArray();
+        for (int iteration = 0; iteration < 200_000; iteration++)
+        {
+            var gw = Combine(g, w);
+            double norm = Math.Sqrt(Norm2(gw));
+            var gradient = g.Select(gi => TinyProblem.Dot(gi, g0) + root * TinyProblem.Dot(gi, gw) / norm).ToArray();
+            var next = w.Select((wi, i) => wi * Math.Exp(-0.5 * gradient[i] / Math.Sqrt(Norm2(g0)))).ToArray();
+            double total = next.Sum();
+            w = next.Select(v => v / total).ToArray();
+        }
+        var final = Combine(g, w);
+        double lambda = root / Math.Sqrt(Norm2(final));
+        return g0.Zip(final, (a, b) => (a + lambda * b) / (1 + c * c)).ToArray();
+    }
+}
