@@ -5,7 +5,8 @@ namespace NativeMtl.Balancers;
 
 /// <summary>Dynamic weight average (Liu et al. 2019): w_k = K·softmax(r / T)_k with r_k = L_k(e−1) / L_k(e−2), the
 /// ratio of the task's mean losses over the last two epochs; weights 1 for the first two epochs. Option
-/// <c>temperature</c> (2). Epoch means accumulate on the device.</summary>
+/// <c>temperature</c> (2). Epoch means accumulate on the device. A task whose mean loss two epochs back is exactly 0
+/// (no valid targets all epoch) has no ratio to measure: it counts as 1 (unchanged).</summary>
 public sealed class DwaBalancer(BalancerOptions options) : Balancer
 {
     private readonly double _temperature = options.Number("temperature", 2);
@@ -37,7 +38,8 @@ public sealed class DwaBalancer(BalancerOptions options) : Balancer
         Ops.CopyInto(Ops.MulAdd(_epochSum!, 1.0 / step.StepsPerEpoch), _last!);
         Ops.FillInto(_epochSum!, 0);
         if (++_epochsSeen < 2) return;
-        var ratio = Ops.Div(_last!, _beforeLast!);
+        var measured = Ops.Binary(BinaryOp.Greater, _beforeLast!, Tensors.ZerosLike(_beforeLast!));
+        var ratio = Ops.Where(measured, Ops.Div(_last!, _beforeLast!), Tensors.OnesLike(_last!));
         Ops.CopyInto(Ops.MulAdd(Ops.Softmax(Ops.MulAdd(ratio, 1 / _temperature), 0), Tasks.Count), _weights!);
     }
 

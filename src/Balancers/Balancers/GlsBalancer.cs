@@ -4,7 +4,9 @@ using NativeMtl.Raw;
 namespace NativeMtl.Balancers;
 
 /// <summary>Geometric loss strategy: L = (Π_k L_k)^(1/K), differentiated as it stands. Its weights are the
-/// effective ones, ∂L/∂L_k = L / (K·L_k).</summary>
+/// effective ones, ∂L/∂L_k = L / (K·L_k). A loss of exactly 0 (a batch without valid targets for the task) would make
+/// the product 0 and every gradient 0/0: such a task sits the step out, and the mean is taken over the K' tasks with a
+/// positive loss (weight 0 for the others; L = 0 with no gradient when there are none).</summary>
 public sealed class GlsBalancer : Balancer
 {
     private Tensor? _weights;
@@ -17,9 +19,13 @@ public sealed class GlsBalancer : Balancer
 
     public override void Backward(StepContext step)
     {
-        var total = F.Exp(F.Mean(F.Log(step.LossVector)));
         var losses = F.Detach(step.LossVector);
-        Ops.CopyInto(Ops.Div(Ops.MulAdd(F.Detach(total), 1.0 / Tasks.Count), losses), _weights!);
+        var present = Ops.Binary(BinaryOp.Greater, losses, Tensors.ZerosLike(losses));
+        var count = Ops.Sum(present);
+        var logs = F.Log(F.Where(present, step.LossVector, Tensors.OnesLike(losses)));
+        var total = F.Mul(F.Exp(F.Div(F.Sum(logs), Ops.Scalar(ScalarOp.Clamp, count, 1, double.PositiveInfinity))), Ops.Scalar(ScalarOp.Clamp, count, 0, 1));
+        var weights = Ops.Div(F.Detach(total), Ops.Mul(count, Ops.Where(present, losses, Tensors.OnesLike(losses))));
+        Ops.CopyInto(Ops.Where(present, weights, Tensors.ZerosLike(weights)), _weights!);
         step.Backward(total);
     }
 

@@ -8,14 +8,22 @@ namespace NativeMtl.Balancers;
 /// L_k^t is task k's mean loss over period t and L^t = α^t Σ_k d_k^t w_k^t L_k^t the mean overall loss. Period 1:
 /// w_k = π_k. From period 2: w_k^t = π_k·L^(t−1) / L_k^(t−1). From period 3:
 /// d_k^t = ((L_k^(t−1) / L_k^(t−2)) / (L^(t−1) / L^(t−2)))^β^t and α^t = 1 / Σ_k π_k d_k^t; the step's loss is
-/// α^t Σ_k d_k^t w_k^t ℓ_k. β^t = <c>beta_step</c>·(t − 1) (0.1; the paper grows β from 0 without giving the step).
+/// α^t Σ_k d_k^t w_k^t ℓ_k. β: option <c>beta_schedule</c> <c>grow_from_zero</c> (the default and the paper's: "β is
+/// initialized to 0 and incremented gradually", so period 3's loss is Eq. 2's; β^t = <c>beta_step</c>·(t − 3), the
+/// step not given by the paper: 0.1), <c>grow_from_period_one</c> (β^t = <c>beta_step</c>·(t − 1), 0.2 at period 3:
+/// this balancer's schedule before it followed the paper) or <c>fixed</c> (β = option <c>beta</c>, 1 by default:
+/// Table 6's settings −1, 0, 1, 3, 10).
 /// Priorities π (option <c>priorities</c>, task → value) default to 1/K and are normalized to sum to 1.
-/// Both re-weightings keep the overall loss of the previous period unchanged (Propositions 1 and 2).
+/// Both re-weightings keep the overall loss of the previous period unchanged (Propositions 1 and 2). A task whose
+/// mean loss over a period is exactly 0 (no valid targets all period) cannot be rescaled from it: it keeps its weight
+/// and a difficulty factor of 1, where the ratios would divide by 0.
 /// </summary>
 public sealed class LsbBalancer(BalancerOptions options) : Balancer
 {
     private readonly int _period = options.Integer("period", 0);
     private readonly double _betaStep = options.Number("beta_step", 0.1);
+    private readonly string _betaSchedule = options.Word("beta_schedule", "grow_from_zero", "grow_from_zero", "grow_from_period_one", "fixed");
+    private readonly double _fixedBeta = options.Number("beta", 1);
     private readonly IReadOnlyDictionary<string, double>? _priorities = options.PerTask("priorities");
     private Tensor? _pi, _weights, _d, _effective, _periodSum, _lastMeans, _beforeLastMeans, _lastOverall, _beforeLastOverall;
     private int _periodsDone;
@@ -70,17 +78,28 @@ public sealed class LsbBalancer(BalancerOptions options) : Balancer
         Ops.CopyInto(overall, _lastOverall!);
         _periodsDone++;
         int next = _periodsDone + 1;
-        Ops.CopyInto(Ops.Div(Ops.Mul(_pi!, _lastOverall!), _lastMeans!), _weights!);
+        var measured = Positive(_lastMeans!);
+        Ops.CopyInto(Ops.Where(measured, Ops.Div(Ops.Mul(_pi!, _lastOverall!), _lastMeans!), _weights!), _weights!);
         if (next >= 3)
         {
-            double beta = _betaStep * (next - 1);
+            double beta = _betaSchedule switch
+            {
+                "fixed" => _fixedBeta,
+                "grow_from_period_one" => _betaStep * (next - 1),
+                _ => _betaStep * (next - 3),
+            };
             var taskRatio = Ops.Div(_lastMeans!, _beforeLastMeans!);
             var overallRatio = Ops.Div(_lastOverall!, _beforeLastOverall!);
-            Ops.CopyInto(Ops.Scalar(ScalarOp.Pow, Ops.Div(taskRatio, overallRatio), beta), _d!);
+            var comparable = Ops.Mul(Ops.Mul(measured, Positive(_beforeLastMeans!)), Ops.Mul(Positive(_lastOverall!), Positive(_beforeLastOverall!)));
+            var d = Ops.Scalar(ScalarOp.Pow, Ops.Div(taskRatio, overallRatio), beta);
+            Ops.CopyInto(Ops.Where(comparable, d, Tensors.OnesLike(d)), _d!);
         }
         var alpha = Ops.Unary(UnaryOp.Reciprocal, Ops.Sum(Ops.Mul(_pi!, _d!)));
         Ops.CopyInto(Ops.Mul(alpha, Ops.Mul(_d!, _weights!)), _effective!);
     }
+
+    /// <summary>1 where the value is above 0, else 0.</summary>
+    private static Tensor Positive(Tensor values) => Ops.Binary(BinaryOp.Greater, values, Tensors.ZerosLike(values));
 
     public override IEnumerable<(string Name, Tensor State)> State() =>
     [

@@ -114,6 +114,57 @@ public class LossLevelBalancerTests
         TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
     }
 
+    /// <summary>Task c's loss is exactly 0 (as for a batch without valid targets): it sits the step out, and the
+    /// others take the geometric mean of two, √(L_a·L_b), with weights √(L_a·L_b)/(2·L_k); nothing is NaN.</summary>
+    [Fact]
+    public void GlsLeavesOutATaskWhoseLossIsExactlyZero()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var inner = new TinyObjective(model);
+        var objective = new ZeroLoss(inner, "c");
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gls"), AllMain);
+        using var scope = DisposeScope.Enter();
+        var l = inner.Evaluate(false, false).Losses.Values.Select(t => t.Item()).ToArray();
+        double geometric = Math.Sqrt(l[0] * l[1]);
+        double[] w = [geometric / (2 * l[0]), geometric / (2 * l[1]), 0];
+        var expected = Combined(model, inner, w);
+        var result = step.Run(objective);
+        TestData.Close(w, TinyProblem.Values(result.Weights), 1e-12);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+    }
+
+    /// <summary>With c's loss 0 in every epoch its ratio cannot be measured and counts as 1; a and b's are L(e−1)/L(e−2).</summary>
+    [Fact]
+    public void DwaCountsARatioOfAZeroLossAsOne()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new ZeroLoss(new TinyObjective(model), "c");
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("dwa"), AllMain, stepsPerEpoch: 1);
+        var means = new List<double[]>();
+        for (int i = 0; i < 3; i++)
+        {
+            using var scope = DisposeScope.Enter();
+            var r = step.Run(objective);
+            means.Add(TinyProblem.Values(r.Losses));
+            // The weights a step reports are those its update left for the next one: from step 1 on, epoch i over i − 1.
+            if (i < 1) continue;
+            double[] ratio = [means[i][0] / means[i - 1][0] / 2, means[i][1] / means[i - 1][1] / 2, 1.0 / 2];
+            double z = ratio.Sum(Math.Exp);
+            TestData.Close(ratio.Select(v => 3 * Math.Exp(v) / z).ToArray(), TinyProblem.Values(r.Weights), 1e-12);
+        }
+    }
+
+    /// <summary>One task's loss replaced by exactly 0, still on the graph.</summary>
+    private sealed class ZeroLoss(TinyObjective inner, string task) : ITaskObjective
+    {
+        public TaskLosses Evaluate(bool lookAheadBatch, bool perClass, IReadOnlyCollection<string>? tasks = null)
+        {
+            var l = inner.Evaluate(lookAheadBatch, perClass, tasks);
+            var losses = l.Losses.ToDictionary(p => p.Key, p => p.Key == task ? F.MulAdd(p.Value, 0) : p.Value);
+            return l with { Losses = losses };
+        }
+    }
+
     [Fact]
     public void RlwDrawsFreshSoftmaxWeightsEachStepFromItsSeed()
     {

@@ -49,10 +49,14 @@ public class LsbBalancerTests
         }
     }
 
+    private static BalancerOptions Options(params (string Key, object Value)[] values) =>
+        new(values.ToDictionary(v => v.Key, v => (object?)v.Value));
+
+    /// <summary>With a fixed β of 0.2 (option <c>beta_schedule: fixed</c>), period 3 applies Eq. 10 in full.</summary>
     [Fact]
     public void PeriodThreeAddsDifficultyFactorsNormalizedSoTheOverallLossIsUnchanged()
     {
-        var (balancer, step, model) = Attached();
+        var (balancer, step, model) = Attached(Options(("beta_schedule", "fixed"), ("beta", 0.2)));
         using (model)
         using (step)
         {
@@ -61,7 +65,7 @@ public class LsbBalancerTests
             double[] l2 = [2, 0.45, 0.6];
             End(balancer, l2);
             double overall1 = 5.0 / 3, overall2 = w2[0] * l2[0] + w2[1] * l2[1] + w2[2] * l2[2];
-            // β³ = 0.1·2; d_k = ((L_k² / L_k¹) / (L² / L¹))^β; α = 1 / Σ π_k d_k; weights α·d_k·w_k³ with w_k³ = π_k L² / L_k².
+            // β = 0.2; d_k = ((L_k² / L_k¹) / (L² / L¹))^β; α = 1 / Σ π_k d_k; weights α·d_k·w_k³ with w_k³ = π_k L² / L_k².
             double[] l1 = [3, 0.5, 1.5];
             var d = Enumerable.Range(0, 3).Select(k => Math.Pow(l2[k] / l1[k] / (overall2 / overall1), 0.2)).ToArray();
             double alpha = 1 / d.Sum(v => v / 3);
@@ -73,6 +77,86 @@ public class LsbBalancerTests
             Assert.True(w3[0] / w2[0] * l2[0] / overall2 > w3[1] / w2[1] * l2[1] / overall2,
                 "the task whose loss fell least (a: 3 → 2) gains weight over the one that fell most (b: 0.5 → 0.45 relative to overall)");
             Assert.Equal(2, balancer.PeriodsDone);
+        }
+    }
+
+    /// <summary>Difficulty factors for the losses below: ((L_k³/L_k²)/(L³/L²))^β, with L^t = Σ w_k^t L_k^t.</summary>
+    private static double[] Factors(LsbBalancer balancer, double beta)
+    {
+        double[] l1 = [3, 0.5, 1.5], l2 = [2, 0.45, 0.6], l3 = [1.5, 0.4, 0.3];
+        End(balancer, l1);
+        var w2 = Weights(balancer);
+        End(balancer, l2);
+        var w3 = Weights(balancer);
+        End(balancer, l3);
+        double o2 = Enumerable.Range(0, 3).Sum(k => w2[k] * l2[k]), o3 = Enumerable.Range(0, 3).Sum(k => w3[k] * l3[k]);
+        return Enumerable.Range(0, 3).Select(k => Math.Pow(l3[k] / l2[k] / (o3 / o2), beta)).ToArray();
+    }
+
+    /// <summary>The paper's default: β is 0 in period 3, so its loss is Eq. 2's (weights π_k·L²/L_k², no factors),
+    /// and grows by beta_step (0.1) a period: 0.1 in period 4.</summary>
+    [Fact]
+    public void BetaStartsAtZeroSoPeriodThreeIsEquationTwoAndThenGrows()
+    {
+        var (balancer, step, model) = Attached();
+        using (model)
+        using (step)
+        {
+            End(balancer, 3, 0.5, 1.5);
+            var w2 = Weights(balancer);
+            double[] l2 = [2, 0.45, 0.6];
+            End(balancer, l2);
+            double o2 = Enumerable.Range(0, 3).Sum(k => w2[k] * l2[k]);
+            TestData.Close(l2.Select(v => o2 / 3 / v).ToArray(), Weights(balancer), 1e-13);
+        }
+        var (again, step2, model2) = Attached();
+        using (model2)
+        using (step2)
+        {
+            var d = Factors(again, 0.1);
+            var w = Weights(again);
+            double[] l3 = [1.5, 0.4, 0.3];
+            double alpha = 1 / d.Sum(v => v / 3);
+            // w_k⁴ = α·d_k·π_k·L³/L_k³: the ratio of two tasks' weights is d_a·L_b³/(d_b·L_a³).
+            Assert.Equal(d[0] * l3[1] / (d[1] * l3[0]), w[0] / w[1], 12);
+            Assert.NotEqual(1, d[0], 6);
+            Assert.True(alpha > 0);
+        }
+    }
+
+    /// <summary>Period 4's exponent: beta_step·(4 − 3), beta_step·(4 − 1), or the fixed β (1 by default).</summary>
+    [Theory]
+    [InlineData("grow_from_zero", 0.5, 0.5)]
+    [InlineData("grow_from_period_one", 0.1, 0.3)]
+    [InlineData("fixed", 0.1, 1.0)]
+    public void EachBetaScheduleAndStepSetTheExponentOfPeriodFour(string schedule, double betaStep, double beta)
+    {
+        var (balancer, step, model) = Attached(Options(("beta_schedule", schedule), ("beta_step", betaStep)));
+        using (model)
+        using (step)
+        {
+            var d = Factors(balancer, beta);
+            var w = Weights(balancer);
+            double[] l3 = [1.5, 0.4, 0.3];
+            Assert.Equal(d[0] * l3[1] / (d[1] * l3[0]), w[0] / w[1], 12);
+            Assert.Equal(d[2] * l3[1] / (d[1] * l3[2]), w[2] / w[1], 12);
+        }
+    }
+
+    /// <summary>Task b's mean loss over a period is exactly 0: it keeps its weight (⅓) and a factor of 1, and nothing
+    /// is infinite or NaN; the others are rescaled as usual.</summary>
+    [Fact]
+    public void ATaskWithAZeroMeanLossKeepsItsWeight()
+    {
+        var (balancer, step, model) = Attached(Options(("beta_schedule", "fixed")));
+        using (model)
+        using (step)
+        {
+            End(balancer, 3, 0, 1.5);
+            double overall = (3 + 0 + 1.5) / 3;
+            TestData.Close([overall / 3 / 3, 1.0 / 3, overall / 3 / 1.5], Weights(balancer), 1e-14);
+            End(balancer, 2, 0, 1);
+            Assert.All(Weights(balancer), w => Assert.True(double.IsFinite(w) && w > 0, $"weight {w}"));
         }
     }
 
