@@ -4,7 +4,8 @@ using NativeMtl.Raw;
 namespace NativeMtl.Balancers;
 
 /// <summary>
-/// GradNorm (Chen et al. 2018) on the weights of the last shared layer W. With G_k = w_k·‖∇_W L_k‖,
+/// GradNorm (Chen et al. 2018) on the weights of the last shared layer W (the model's
+/// <see cref="Models.MtlModel.LastSharedLayer"/>: the encoder's last convolution on its main path). With G_k = w_k·‖∇_W L_k‖,
 /// L̃_k = L_k / L_k(first step) and r_k = L̃_k / mean(L̃), the weights descend
 /// L_grad = Σ_k |G_k − mean(G)·r_k^α| (the target held constant) with step size <c>weight_lr</c> (0.025), then are
 /// renormalized to sum to K. Options <c>alpha</c> (1.5) and <c>weight_lr</c>. One pass per task reaches W (and stops there), and one
@@ -35,21 +36,28 @@ public sealed class GradNormBalancer(BalancerOptions options) : Balancer
             Ops.CopyInto(losses, _initialLosses!);
             _started = true;
         }
-        var layer = LastSharedWeight(step);
-        var norms = Ops.Concat(0, Tasks.Select(t => Ops.Reshape(Ops.Reduce(ReduceOp.L2Norm, step.ParameterGradient(t.Name, layer), []), 1)).ToArray());
+        var layer = step.Model.LastSharedLayer.Select(p => p.Value).ToList();
+        var norms = Ops.Concat(0, Tasks.Select(t => Ops.Reshape(Norm(step, t.Name, layer), 1)).ToArray());
         step.Backward(step.WeightedSum(_weights!));
-
-        var g = Ops.Mul(_weights!, norms);
-        var ratios = Ops.Div(losses, _initialLosses!);
-        var relative = Ops.Div(ratios, Ops.Mean(ratios));
-        var target = Ops.Mul(Ops.Mean(g), Ops.Scalar(ScalarOp.Pow, relative, _alpha));
-        var gradient = Ops.Mul(Ops.Unary(UnaryOp.Sign, Ops.Sub(g, target)), norms);
-        var updated = Ops.Scalar(ScalarOp.Clamp, Ops.Sub(_weights!, Ops.MulAdd(gradient, _weightRate)), 1e-8, double.PositiveInfinity);
-        Ops.CopyInto(Ops.MulAdd(Ops.Div(updated, Ops.Sum(updated)), Tasks.Count), _weights!);
+        Ops.CopyInto(Update(_weights!, norms, Ops.Div(losses, _initialLosses!), _alpha, _weightRate), _weights!);
     }
 
-    /// <summary>The last multi-dimensional parameter of the encoder (its last convolution's weight).</summary>
-    private static Tensor LastSharedWeight(StepContext step) => step.Encoder.Members.Last(m => m.Parameter.Shape.Rank >= 2).Parameter.Value;
+    /// <summary>One step of the weights from the norms n_k = ‖∇_W L_k‖ and the loss ratios L_k/L_k(first step): the
+    /// sign-gradient of L_grad with the target held constant, then renormalisation to sum K.</summary>
+    internal static Tensor Update(Tensor weights, Tensor norms, Tensor ratios, double alpha, double rate)
+    {
+        var g = Ops.Mul(weights, norms);
+        var relative = Ops.Div(ratios, Ops.Mean(ratios));
+        var target = Ops.Mul(Ops.Mean(g), Ops.Scalar(ScalarOp.Pow, relative, alpha));
+        var gradient = Ops.Mul(Ops.Unary(UnaryOp.Sign, Ops.Sub(g, target)), norms);
+        var updated = Ops.Scalar(ScalarOp.Clamp, Ops.Sub(weights, Ops.MulAdd(gradient, rate)), 1e-8, double.PositiveInfinity);
+        return Ops.MulAdd(Ops.Div(updated, Ops.Sum(updated)), weights.Shape[0]);
+    }
+
+    /// <summary>‖∇_W L_task‖ over all of W's tensors.</summary>
+    private static Tensor Norm(StepContext step, string task, IReadOnlyList<Tensor> layer) =>
+        Ops.Unary(UnaryOp.Sqrt, Ops.Sum(Ops.Concat(0, step.ParameterGradients(task, layer)
+            .Select(g => Ops.Reshape(Ops.Reduce(ReduceOp.Sum, Ops.Unary(UnaryOp.Square, g), []), 1)).ToArray())));
 
     public override IEnumerable<(string Name, Tensor State)> State() => [("gradnorm.weights", _weights!), ("gradnorm.initial_losses", _initialLosses!)];
 

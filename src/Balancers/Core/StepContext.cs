@@ -83,11 +83,11 @@ public sealed class StepContext
         (AuxiliaryModuleTotal() is { } auxiliary ? F.Add(total, auxiliary) : total).Backward();
     }
 
-    /// <summary>∂L_t/∂p for one parameter p, in a pass that walks only the graph between the loss and p.</summary>
-    public Tensor ParameterGradient(string task, Tensor parameter)
+    /// <summary>∂L_t/∂p for each of a few parameters p, in one pass that walks only the graph between the loss and them.</summary>
+    public Tensor[] ParameterGradients(string task, IReadOnlyList<Tensor> parameters)
     {
         HeadPasses++;
-        return Autograd.Grad(Loss(task), parameter, retainGraph: true);
+        return Autograd.Grad([Loss(task)], [.. parameters], retainGraph: true);
     }
 
     /// <summary>Look-ahead level: a backward pass of <paramref name="total"/> into every arena for a virtual step,

@@ -40,6 +40,9 @@ public sealed class CrossStitchModel : MtlModel
 
     public override int InChannels => _columns[Tasks[0].Name].InChannels;
 
+    /// <summary>Every column's last convolution: together they make the features the last unit mixes into z.</summary>
+    public override IReadOnlyList<Parameter> LastSharedLayer => Tasks.Select(t => _columns[t.Name].LastLayer.Weight).ToList();
+
     protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
     {
         int height = x.Shape[2], width = x.Shape[3];

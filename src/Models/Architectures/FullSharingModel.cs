@@ -25,6 +25,8 @@ public sealed class FullSharingModel : MtlModel
 
     public override int InChannels => Encoder.InChannels;
 
+    public override IReadOnlyList<Parameter> LastSharedLayer => [Encoder.LastLayer.Weight];
+
     /// <summary>The decoder is shared, so every task's prediction is made; those not asked for are dropped.</summary>
     protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
     {

@@ -28,6 +28,8 @@ public sealed class HardSharingModel : MtlModel
 
     public override int InChannels => Encoder.InChannels;
 
+    public override IReadOnlyList<Parameter> LastSharedLayer => [Encoder.LastLayer.Weight];
+
     protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
     {
         int height = x.Shape[2], width = x.Shape[3];

@@ -39,6 +39,10 @@ public abstract class MtlModel : Module
 
     public abstract int InChannels { get; }
 
+    /// <summary>The weights of the last layer before z on the main path (GradNorm's W, "the last shared layer"): the
+    /// encoder's last convolution, or each column's in a multi-column model.</summary>
+    public abstract IReadOnlyList<Parameter> LastSharedLayer { get; }
+
     protected BuildContext Context { get; }
 
     /// <summary>The shared feature and the predictions of <paramref name="tasks"/> (all tasks when null): a caller that

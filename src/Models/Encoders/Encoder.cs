@@ -23,6 +23,10 @@ public abstract class Encoder : Module
     /// <summary>Input size over output size after each stage.</summary>
     public abstract IReadOnlyList<int> StageStrides { get; }
 
+    /// <summary>The convolution whose output the encoder's features come from on their main path (GradNorm's "last
+    /// shared layer"): not a shortcut, not whatever parameter happens to be registered last.</summary>
+    public abstract Conv2d LastLayer { get; }
+
     public int StageCount => StageChannels.Count;
 
     public int OutChannels => StageChannels[^1];

@@ -88,6 +88,9 @@ public sealed class ResNet : Encoder
 
     public override IReadOnlyList<int> StageStrides => _stageStrides;
 
+    public override Conv2d LastLayer =>
+        _layers.LastOrDefault(l => l.Layers.Count > 0) is { } stage ? ((ResidualBlock)stage.Layers[^1]).LastConv : _conv1;
+
     /// <summary>The stages, named layer1, layer2, … as in torchvision.</summary>
     public IReadOnlyList<Sequential> Layers => _layers;
 

@@ -6,6 +6,9 @@ public abstract class ResidualBlock : Layer
     /// <summary>Output channels over planes: 1 for <see cref="BasicBlock"/>, 4 for <see cref="Bottleneck"/>.</summary>
     public abstract int Expansion { get; }
 
+    /// <summary>The last convolution of the block's main path (not the shortcut's).</summary>
+    public abstract Conv2d LastConv { get; }
+
     /// <summary>1×1 convolution + batch norm on the identity path when the block changes size or channels.</summary>
     public Sequential? Downsample { get; protected init; }
 
@@ -39,6 +42,8 @@ public sealed class BasicBlock : ResidualBlock
 
     public override int Expansion => 1;
 
+    public override Conv2d LastConv => Conv2;
+
     public Conv2d Conv1 { get; }
 
     public BatchNorm2d Bn1 { get; }
@@ -69,6 +74,8 @@ public sealed class Bottleneck : ResidualBlock
     }
 
     public override int Expansion => 4;
+
+    public override Conv2d LastConv => Conv3;
 
     public Conv2d Conv1 { get; }
 

@@ -208,4 +208,51 @@ public class LossLevelBalancerTests
         Assert.True(w[largest] < 1 && w[smallest] > 1, $"norms {string.Join(", ", norms)} gave weights {string.Join(", ", w)}");
         Assert.Equal((1, 3), (result.EncoderPasses, result.HeadPasses));
     }
+
+    /// <summary>G = w·n = (0.9, 1, 1.1) and relative losses r = (0.8, 1, 1.2): the target mean(G)·r^α is (0.894, 1,
+    /// 1.095) at α = 0.5, where task c is under it by 0.005, and (0.716, 1, 1.315) at α = 1.5, where it is over: the
+    /// signs (+, 0, +) and (+, 0, −) move w = 1 − 0.1·sign·n to (0.91, 1, 0.89) and (0.91, 1, 1.11), then ×3/Σ.</summary>
+    [Theory]
+    [InlineData(0.5, new[] { 0.91, 1, 0.89 })]
+    [InlineData(1.5, new[] { 0.91, 1, 1.11 })]
+    public void GradNormsAlphaDecidesWhichTasksAreBelowTheirTarget(double alpha, double[] moved)
+    {
+        using var scope = DisposeScope.Enter();
+        var w = GradNormBalancer.Update(Tensors.Ones(new Shape(3), DType.Float64), Tensors.FromArray([0.9, 1, 1.1], 3), Tensors.FromArray([1.6, 2, 2.4], 3), alpha, 0.1);
+        TestData.Close(moved.Select(v => 3 * v / moved.Sum()).ToArray(), w.ToArray<double>(), 1e-14);
+    }
+
+    /// <summary>Three steps with α = 0.5 and weight_lr 0.1, replayed by hand from the norms ‖∇_W L_k‖ and losses at
+    /// each step's parameters (W the encoder's weight): G_k = w_k·n_k, r_k = (L_k/L_k⁰)/mean, target mean(G)·r_k^α held
+    /// constant, so ∂L_grad/∂w_k = sign(G_k − target_k)·n_k; w ← w − 0.1·that, renormalised to sum 3.</summary>
+    [Fact]
+    public void GradNormFollowsItsRuleStepByStepWithTheGivenAlphaAndWeightRate()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var options = new BalancerOptions(new Dictionary<string, object?> { ["alpha"] = 0.5, ["weight_lr"] = 0.1 });
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gradnorm", options), AllMain);
+        double[] w = [1, 1, 1];
+        double[]? initial = null;
+        for (int s = 0; s < 3; s++)
+        {
+            double[] l, n;
+            using (DisposeScope.Enter())
+            {
+                var losses = objective.Evaluate(false, false).Losses;
+                var layer = model.Encoder.Weight.Value;
+                l = new[] { "a", "b", "c" }.Select(t => losses[t].Item()).ToArray();
+                n = new[] { "a", "b", "c" }.Select(t => Ops.Reduce(NativeMtl.Kernels.ReduceOp.L2Norm, Autograd.Grad(losses[t], layer, retainGraph: true), []).Item()).ToArray();
+            }
+            initial ??= l;
+            var ratio = l.Select((v, k) => v / initial[k]).ToArray();
+            var g = w.Select((v, k) => v * n[k]).ToArray();
+            var target = ratio.Select(r => g.Average() * Math.Pow(r / ratio.Average(), 0.5)).ToArray();
+            var updated = w.Select((v, k) => Math.Max(v - 0.1 * Math.Sign(g[k] - target[k]) * n[k], 1e-8)).ToArray();
+            w = updated.Select(v => 3 * v / updated.Sum()).ToArray();
+            using var scope = DisposeScope.Enter();
+            TestData.Close(w, TinyProblem.Values(step.Run(objective).Weights), 1e-12);
+        }
+        Assert.NotEqual(1, w[0], 3);
+    }
 }

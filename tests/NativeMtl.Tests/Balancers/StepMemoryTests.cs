@@ -83,6 +83,8 @@ public class GradientRowMemoryTests
 
         public override int InChannels => 64;
 
+        public override IReadOnlyList<Parameter> LastSharedLayer => [((Conv2d)Encoder.Layers[^1]).Weight];
+
         protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
         {
             var z = Encoder.Forward(x);

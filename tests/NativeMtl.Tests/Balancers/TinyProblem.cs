@@ -28,6 +28,8 @@ internal sealed class TinyModel : MtlModel
 
     public override int InChannels => 2;
 
+    public override IReadOnlyList<Parameter> LastSharedLayer => [Encoder.Weight];
+
     protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
     {
         var z = F.Tanh(Encoder.Forward(x));

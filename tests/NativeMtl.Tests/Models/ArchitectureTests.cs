@@ -250,4 +250,28 @@ public class CrossStitchTests
         var e = Assert.Throws<ArgumentException>(() => new CrossStitchModel(ModelTestKit.Small() with { Auxiliary = new AuxiliaryOptions() }));
         Assert.Equal("cross_stitch: auxiliary modules need one shared encoder; use hps or full_sharing", e.Message);
     }
+
+    /// <summary>GradNorm's W: the encoder's last convolution on the main path. In these one-block stages the last
+    /// block also has a shortcut convolution, registered after conv2, which is not it.</summary>
+    [Theory]
+    [InlineData("hps", new[] { "encoder.layer3.0.conv2.weight" })]
+    [InlineData("full_sharing", new[] { "encoder.layer3.0.conv2.weight" })]
+    [InlineData("cross_stitch", new[] { "columns.seg.layer3.0.conv2.weight", "columns.depth.layer3.0.conv2.weight",
+        "columns.normal.layer3.0.conv2.weight", "columns.curvature.layer3.0.conv2.weight" })]
+    public void TheLastSharedLayerIsTheLastConvolutionOfTheMainPath(string name, string[] paths)
+    {
+        using var model = ArchitectureRegistry.Create(name, ModelTestKit.Small());
+        var byParameter = model.NamedParameters().ToDictionary(p => p.Parameter, p => p.Path);
+        Assert.Equal(paths, model.LastSharedLayer.Select(p => byParameter[p]));
+        Assert.Contains(byParameter.Values, path => path.EndsWith("layer3.0.downsample.0.weight", StringComparison.Ordinal));
+    }
+
+    /// <summary>Bottleneck blocks end in conv3.</summary>
+    [Fact]
+    public void AResNet50EncodersLastLayerIsItsLastBlocksThirdConvolution()
+    {
+        using var encoder = EncoderRegistry.Create("resnet50", new EncoderOptions(), new BuildContext(new Generator(1)));
+        var byParameter = encoder.NamedParameters().ToDictionary(p => p.Parameter, p => p.Path);
+        Assert.Equal("layer4.2.conv3.weight", byParameter[encoder.LastLayer.Weight]);
+    }
 }
