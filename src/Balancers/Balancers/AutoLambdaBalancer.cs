@@ -7,7 +7,8 @@ namespace NativeMtl.Balancers;
 /// <summary>
 /// Auto-λ (Liu et al. 2022). Task weights λ (raw, from <c>initial_weight</c> 0.1) are learned by Adam (option <c>lr</c>,
 /// 1e-4) on a finite-difference hypergradient, every <c>every</c> steps (1): a virtual SGD step
-/// θ' = θ − lr·∇_θ Σ λ_i L_i (with the optimizer's momentum and weight decay when it is SGD), d = ∇_θ' of the main
+/// θ' = θ − lr·(∇_θ Σ λ_i L_i + weight decay·θ + momentum·buffer) (the official code's: the optimizer's weight decay
+/// whatever the optimizer, SGD's momentum buffer once it has one), d = ∇_θ' of the main
 /// tasks' loss on the look-ahead batch, θ± = θ ± ε·d with ε = <c>epsilon_scale</c>/‖d‖ (0.01), and
 /// ∂/∂λ_i ≈ −lr·(L_i(θ+) − L_i(θ−)) / 2ε on the step's batch. All of it happens in place on the flat arenas with one
 /// saved copy of θ (no model copies); batch-norm statistics are restored afterwards. Then the step trains on
@@ -74,13 +75,15 @@ public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
         return Ops.Div(Ops.MulAdd(Ops.Sub(plus, minus), -step.LearningRate), Ops.MulAdd(epsilon, 2));
     }
 
-    /// <summary>θ ← θ − lr·(g + weight decay·θ + momentum·buffer), the optimizer's SGD step without touching its
-    /// state, as θ·(1 − lr·weight decay) − lr·g − lr·momentum·buffer in place (the gradients are spent on the way).</summary>
+    /// <summary>θ ← θ − lr·(g + weight decay·θ + momentum·buffer), a plain SGD step without touching the optimizer's
+    /// state, as θ·(1 − lr·weight decay) − lr·g − lr·momentum·buffer in place (the gradients are spent on the way). The
+    /// weight decay is the optimizer's whatever it is (Adam's and AdamW's too, as the official code adds the param
+    /// group's weight_decay); momentum only SGD has.</summary>
     private static void VirtualStep(StepContext step)
     {
         var groups = step.Optimizer.Groups;
         var sgd = step.Optimizer as Sgd;
-        double lr = step.LearningRate, weightDecay = sgd?.Options.WeightDecay ?? 0, momentum = sgd?.Options.Momentum ?? 0;
+        double lr = step.LearningRate, weightDecay = step.Optimizer.WeightDecay, momentum = sgd?.Options.Momentum ?? 0;
         for (int i = 0; i < groups.Count; i++)
         {
             using var scope = DisposeScope.Enter();

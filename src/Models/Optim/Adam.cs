@@ -17,6 +17,8 @@ public sealed class Adam : Optimizer
         _v = ZerosFor(Groups);
     }
 
+    public override double WeightDecay => _options.WeightDecay;
+
     protected override void Update(int index, ParameterGroup group) =>
         Ops.AdamStep(group.Values, group.Grads, _m[index], _v[index], _options with { LearningRate = LearningRate }, Steps + 1);
 

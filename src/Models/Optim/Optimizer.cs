@@ -15,6 +15,10 @@ public abstract class Optimizer : IDisposable
     /// <summary>The rate the next step uses; a schedule sets it before each step.</summary>
     public double LearningRate { get; set; }
 
+    /// <summary>The weight decay of the optimizer's options (coupled for SGD and Adam, decoupled for AdamW): what a
+    /// look-ahead that imitates a step adds as weight decay·θ.</summary>
+    public abstract double WeightDecay { get; }
+
     /// <summary>Steps taken so far; saved with the state so a resumed run continues exactly.</summary>
     public int Steps { get; set; }
 

@@ -17,6 +17,8 @@ public sealed class Sgd : Optimizer
 
     public SgdOptions Options => _options;
 
+    public override double WeightDecay => _options.WeightDecay;
+
     /// <summary>The momentum buffer of a group (by its index in <see cref="Optimizer.Groups"/>), or null without momentum.</summary>
     public Tensor? MomentumBuffer(int group) => _momentum?[group];
 

@@ -127,18 +127,81 @@ public class ClassWiseAndAutoLambdaTests
         Assert.All(model.ParameterGroups.All, g => Assert.All(g.Grads.ToArray<double>(), v => Assert.Equal(0.0, v)));
     }
 
+    /// <summary>−lr·⟨∇_θ' L_a(θ') on the look-ahead batch, ∇_θ L_i(θ)⟩ for each task, with θ' = θ − lr·(Σ λ_k ∇L_k +
+    /// decay·θ + momentum·buffer) built by hand from the groups' values (the hypergradient the finite differences
+    /// approximate), and the task gradients at θ (flattened over <paramref name="groups"/>).</summary>
+    private static (double[] Hypergradient, double[][] TaskGradients) Direct(TinyObjective objective, IReadOnlyList<ParameterGroup> groups,
+        double[] lambda, double lr, double decay, double[][]? momentumTerms)
+    {
+        var all = groups.SelectMany(g => g.Members.Select(m => m.Parameter.Value)).ToArray();
+        var theta = groups.Select(g => g.Values.ToArray<double>()).ToArray();
+        using var probe = DisposeScope.Enter();
+        var losses = objective.Evaluate(false, false).Losses;
+        var g = new[] { "a", "b", "c" }.Select(t => Autograd.Grad([losses[t]], all, retainGraph: true).SelectMany(x => x.ToArray<double>()).ToArray()).ToArray();
+        int offset = 0;
+        for (int i = 0; i < groups.Count; i++)
+        {
+            var ahead = theta[i].Select((v, j) => v - lr * (lambda[0] * g[0][offset + j] + lambda[1] * g[1][offset + j] + lambda[2] * g[2][offset + j]
+                + decay * v + (momentumTerms?[i][j] ?? 0))).ToArray();
+            Ops.CopyInto(Tensors.FromArray(ahead, ahead.Length), groups[i].Values);
+            offset += ahead.Length;
+        }
+        var mainAhead = Autograd.Grad([objective.Evaluate(true, false).Losses["a"]], all).SelectMany(x => x.ToArray<double>()).ToArray();
+        for (int i = 0; i < groups.Count; i++) Ops.CopyInto(Tensors.FromArray(theta[i], theta[i].Length), groups[i].Values);
+        return (g.Select(gi => -lr * TinyProblem.Dot(mainAhead, gi)).ToArray(), g);
+    }
+
+    /// <summary>Adam's first step moves each λ by its lr against the sign of the hypergradient, and the step then
+    /// trains at θ on Σ λ_new·L_k: the encoder takes Σ λ_new·∇L_k.</summary>
     [Fact]
     public void AutoLambdaTrainsOnTheUpdatedWeights()
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
         using var step = TinyProblem.Step(model, BalancerRegistry.Create("autolambda", Options(("lr", 0.01))));
+        var (h, g) = Direct(objective, step.Optimizer.Groups, [0.1, 0.1, 0.1], 0.1, 0, null);
+        var expected = h.Select(v => 0.1 - 0.01 * Math.Sign(v)).ToArray();
+        int encoderSize = (int)model.ParameterGroups.Encoder.Size;
+        var encoder = Enumerable.Range(0, encoderSize).Select(p => expected[0] * g[0][p] + expected[1] * g[1][p] + expected[2] * g[2][p]).ToArray();
         using var scope = DisposeScope.Enter();
         var result = step.Run(objective);
-        var lambda = TinyProblem.Values(result.Weights);
-        // Adam's first step moves every weight by lr (times the sign of its hypergradient).
-        Assert.All(lambda, l => Assert.Equal(0.01, Math.Abs(l - 0.1), 6));
+        TestData.Close(expected, TinyProblem.Values(result.Weights), 1e-6);
+        TestData.Close(encoder, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-6);
         // The virtual step's gradient, the look-ahead gradient and the training gradient; θ± are forward passes only.
         Assert.Equal(3, result.EncoderPasses);
+    }
+
+    /// <summary>After one real step (so SGD's momentum buffer holds something), the finite-difference hypergradient
+    /// matches the direct one whose virtual step adds the optimizer's weight decay (0.5, large enough to matter)
+    /// and, for SGD, 0.9 × its momentum buffer: for Adam as for SGD, as the official code does.</summary>
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    public void AutoLambdasVirtualStepTakesTheOptimizersWeightDecayAndMomentum(string name)
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var balancer = (AutoLambdaBalancer)BalancerRegistry.Create("autolambda", Options(("lr", 0.01)));
+        const double lr = 0.1, decay = 0.5;
+        Func<IReadOnlyList<ParameterGroup>, Optimizer> optimizer = name == "sgd"
+            ? groups => new Sgd(groups, new SgdOptions(lr, Momentum: 0.9, WeightDecay: decay))
+            : groups => new Adam(groups, new AdamOptions(lr, WeightDecay: decay));
+        using var step = new MultiTaskStep(model, TinyProblem.AuxiliarySetup, balancer, optimizer, 4, 100);
+        using (DisposeScope.Enter()) step.Run(objective);
+        var groups = step.Optimizer.Groups;
+        var momentum = step.Optimizer is Sgd sgd ? groups.Select((_, i) => sgd.MomentumBuffer(i)!.ToArray<double>().Select(v => 0.9 * v).ToArray()).ToArray() : null;
+        Assert.True(momentum is null || momentum.Any(m => m.Any(v => v != 0)));
+        var (direct, _) = Direct(objective, groups, TinyProblem.Values(balancer.Weights), lr, decay, momentum);
+        var (withoutDecay, _) = Direct(objective, groups, TinyProblem.Values(balancer.Weights), lr, 0, momentum);
+        using var scope = DisposeScope.Enter();
+        step.Optimizer.ZeroGrad(); // as a step starts: the arenas still hold the first step's gradients
+        var context = new StepContext(model, TinyProblem.AuxiliarySetup, objective.Evaluate(false, false), objective, step.Optimizer, step: 1, stepsPerEpoch: 4,
+            forwardDraws: 0, perClass: false);
+        var finite = TinyProblem.Values(balancer.Hypergradient(context));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(Math.Abs(finite[i] - direct[i]) <= 1e-3 * Math.Abs(direct[i]), $"task {i}: finite {finite[i]}, direct {direct[i]}");
+            Assert.True(Math.Abs(withoutDecay[i] - direct[i]) > 1e-2 * Math.Abs(direct[i]), $"task {i}: the decay changes the hypergradient too little to tell");
+        }
     }
 }

@@ -74,6 +74,35 @@ public class GradientLevelBalancerTests
         TestData.Close(g[0].Select(v => 3 * v).ToArray(), model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
     }
 
+    /// <summary>b's and c's losses mixed with a's, so that their gradients make cosines strictly between 0 and 1 with
+    /// a's, where weighted and unweighted differ: the weights are the cosines, the encoder takes g_a + Σ cos_i·g_i.</summary>
+    [Fact]
+    public void WeightedGradSimScalesEachAuxiliaryGradientByACosineBetweenZeroAndOne()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new Blended(new TinyObjective(model));
+        var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+        double Cos(double[] x, double[] y) => TinyProblem.Dot(x, y) / Math.Sqrt(TinyProblem.Dot(x, x) * TinyProblem.Dot(y, y));
+        double[] w = [1, Cos(g[0], g[1]), Cos(g[0], g[2])];
+        Assert.All(w.Skip(1), c => Assert.InRange(c, 0.05, 0.95));
+        var expected = Enumerable.Range(0, g[0].Length).Select(p => g[0][p] + w[1] * g[1][p] + w[2] * g[2][p]).ToArray();
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gradsim", Options(("weighted", true))));
+        using var scope = DisposeScope.Enter();
+        TestData.Close(w, TinyProblem.Values(step.Run(objective).Weights), 1e-12);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+    }
+
+    /// <summary>b's loss is L_a + L_b and c's is L_a + 2·L_c: gradients partly aligned with a's.</summary>
+    private sealed class Blended(TinyObjective inner) : ITaskObjective
+    {
+        public TaskLosses Evaluate(bool lookAheadBatch, bool perClass, IReadOnlyCollection<string>? tasks = null)
+        {
+            var l = inner.Evaluate(lookAheadBatch, perClass, tasks);
+            var (a, b, c) = (l.Losses["a"], l.Losses["b"], l.Losses["c"]);
+            return l with { Losses = new Dictionary<string, Tensor> { ["a"] = a, ["b"] = F.Add(a, b), ["c"] = F.Add(a, F.MulAdd(c, 2)) } };
+        }
+    }
+
     [Fact]
     public void WeightedGradSimScalesAKeptAuxiliaryGradientByItsCosine()
     {

@@ -187,6 +187,23 @@ public class LossLevelBalancerTests
         Assert.NotEqual(Run(3, 2), Run(3, 1));
     }
 
+    /// <summary>The weights are softmax of the seed's first three standard normal draws, and the encoder takes
+    /// Σ w_k ∇L_k with them.</summary>
+    [Fact]
+    public void RlwTrainsOnTheWeightedSumWithItsSoftmaxWeights()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var draws = Tensors.Normal(new Shape(3), new Generator(5), dtype: DType.Float64).ToArray<double>();
+        var w = draws.Select(v => Math.Exp(v) / draws.Sum(Math.Exp)).ToArray();
+        var expected = Combined(model, objective, w);
+        var options = new BalancerOptions(new Dictionary<string, object?> { ["seed"] = 5 });
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("rlw", options), AllMain);
+        using var scope = DisposeScope.Enter();
+        TestData.Close(w, TinyProblem.Values(step.Run(objective).Weights), 1e-14);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+    }
+
     [Fact]
     public void GradNormLowersTheWeightOfTheTaskWithTheLargestGradientAndKeepsTheSumAtK()
     {

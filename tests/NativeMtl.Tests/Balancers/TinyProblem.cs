@@ -74,7 +74,7 @@ internal static class TinyProblem
         new(model, tasks ?? AuxiliarySetup, balancer, groups => new Sgd(groups, new SgdOptions(lr)), stepsPerEpoch, totalSteps, classCounts);
 
     /// <summary>∂L_t/∂θ_encoder of each task at the model's current parameters, flattened in arena order.</summary>
-    public static double[][] EncoderGradients(TinyModel model, TinyObjective objective, params string[] tasks)
+    public static double[][] EncoderGradients(TinyModel model, ITaskObjective objective, params string[] tasks)
     {
         using var scope = DisposeScope.Enter();
         var losses = objective.Evaluate(false, false);
