@@ -171,6 +171,65 @@ public class GradientLevelBalancerTests
         Assert.Equal((1, 3), (result.EncoderPasses, result.HeadPasses));
     }
 
+    /// <summary>A second step, once s has moved from −½ ln 2 (where ½e^(−2s) is exactly 1): each head takes
+    /// ½e^(−2 s_t)·∂L_t/∂head_t, and the encoder takes J_zᵀ·g with g = g_a + Σ_aux r_t·(‖g_a‖/‖g_t‖)·g_t at z,
+    /// r_t = clamp(1 − e^(s_t), 0, 1), all worked from the s the first step left.</summary>
+    [Fact]
+    public void IalsSecondStepWeighsEachHeadByHalfExpMinusTwoSAndRescalesTheFeatureGradients()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var balancer = (IalBalancer)BalancerRegistry.Create("ial");
+        using var step = TinyProblem.Step(model, balancer, lr: 0.1);
+        using (DisposeScope.Enter()) step.Run(objective);
+        var s = TinyProblem.Values(balancer.LogSigma);
+        Assert.All(s, v => Assert.NotEqual(-0.5 * Math.Log(2), v, 3));
+        var encoder = model.ParameterGroups.Encoder.Members.Select(m => m.Parameter.Value).ToArray();
+        double[] expectedEncoder;
+        var expectedHeads = new Dictionary<string, double[]>();
+        using (DisposeScope.Enter())
+        {
+            var losses = objective.Evaluate(false, false);
+            var z = losses.SharedFeature;
+            var g = new[] { "a", "b", "c" }.Select(t => Autograd.Grad(losses.Losses[t], z, retainGraph: true).ToArray<double>()).ToArray();
+            double Norm(double[] v) => Math.Sqrt(TinyProblem.Dot(v, v));
+            var combined = (double[])g[0].Clone();
+            for (int t = 1; t < 3; t++)
+            {
+                double r = Math.Clamp(1 - Math.Exp(s[t]), 0, 1);
+                for (int p = 0; p < combined.Length; p++) combined[p] += r * Norm(g[0]) / Norm(g[t]) * g[t][p];
+            }
+            expectedEncoder = Autograd.Grad([z], encoder, [Tensors.FromArray(combined, z.Shape)], retainGraph: true).SelectMany(x => x.ToArray<double>()).ToArray();
+            foreach (var (t, k) in new[] { ("a", 0), ("b", 1), ("c", 2) })
+            {
+                var head = model.ParameterGroups[$"heads.{t}"].Members.Select(m => m.Parameter.Value).ToArray();
+                expectedHeads[t] = Autograd.Grad([losses.Losses[t]], head, retainGraph: true).SelectMany(x => x.ToArray<double>()).Select(v => 0.5 * Math.Exp(-2 * s[k]) * v).ToArray();
+            }
+        }
+        using var scope = DisposeScope.Enter();
+        step.Run(objective);
+        TestData.Close(expectedEncoder, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+        foreach (var (t, expected) in expectedHeads) TestData.Close(expected, model.ParameterGroups[$"heads.{t}"].Grads.ToArray<double>(), 1e-12);
+    }
+
+    /// <summary>With <c>ema</c> 0.75, r starts at r₀ = 1 − 1/√2; step 1 smooths r₀ with itself (s has not moved yet);
+    /// step 2 reports 0.75·r₀ + 0.25·clamp(1 − e^(s₁), 0, 1) with s₁ what step 1 left.</summary>
+    [Fact]
+    public void IalsEmaOptionSmoothsTheRatiosIntoThePreviousOnes()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var balancer = (IalBalancer)BalancerRegistry.Create("ial", Options(("ema", 0.75)));
+        using var step = TinyProblem.Step(model, balancer, lr: 0.1);
+        double r0 = 1 - 1 / Math.Sqrt(2);
+        using (DisposeScope.Enter()) TestData.Close([1, r0, r0], TinyProblem.Values(step.Run(objective).Weights), 1e-14);
+        var s1 = TinyProblem.Values(balancer.LogSigma);
+        using var scope = DisposeScope.Enter();
+        var r = TinyProblem.Values(step.Run(objective).Weights);
+        TestData.Close([1, 0.75 * r0 + 0.25 * Math.Clamp(1 - Math.Exp(s1[1]), 0, 1), 0.75 * r0 + 0.25 * Math.Clamp(1 - Math.Exp(s1[2]), 0, 1)], r, 1e-14);
+        Assert.NotEqual(Math.Clamp(1 - Math.Exp(s1[1]), 0, 1), r[1], 6);
+    }
+
     [Fact]
     public void OlAuxAddsBetaTimesTheSummedFeatureInnerProductsEveryNSteps()
     {
