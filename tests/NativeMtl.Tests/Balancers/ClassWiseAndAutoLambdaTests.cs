@@ -171,6 +171,46 @@ public class ClassWiseAndAutoLambdaTests
         Assert.Equal(3, result.EncoderPasses);
     }
 
+    /// <summary>With <c>every</c> 2, λ is updated on steps 0 and 2 only: step 1 trains on step 0's λ with one encoder
+    /// pass, steps 0 and 2 take three.</summary>
+    [Fact]
+    public void AutoLambdaUpdatesItsWeightsEveryNSteps()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("autolambda", Options(("every", 2), ("lr", 0.01))));
+        var runs = Enumerable.Range(0, 3).Select(_ =>
+        {
+            using var scope = DisposeScope.Enter();
+            var r = step.Run(objective);
+            return (Lambda: TinyProblem.Values(r.Weights), r.EncoderPasses);
+        }).ToList();
+        Assert.Equal([3, 1, 3], runs.Select(r => r.EncoderPasses));
+        Assert.All(runs[0].Lambda, l => Assert.NotEqual(0.1, l, 6));
+        Assert.Equal(runs[0].Lambda, runs[1].Lambda);
+        Assert.NotEqual(runs[1].Lambda, runs[2].Lambda);
+    }
+
+    /// <summary>ε = epsilon_scale/‖d‖ is the finite differences' step along d: at 0.01 they match the direct
+    /// hypergradient to 1e-3, at 30 (a step far past where L is linear) they do not.</summary>
+    [Theory]
+    [InlineData(0.01, true)]
+    [InlineData(30.0, false)]
+    public void AutoLambdasEpsilonScaleIsTheFiniteDifferenceStep(double scale, bool close)
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var balancer = (AutoLambdaBalancer)BalancerRegistry.Create("autolambda", Options(("epsilon_scale", scale)));
+        using var step = TinyProblem.Step(model, balancer, lr: 0.1);
+        var (direct, _) = Direct(objective, step.Optimizer.Groups, [0.1, 0.1, 0.1], 0.1, 0, null);
+        using var scope = DisposeScope.Enter();
+        var context = new StepContext(model, TinyProblem.AuxiliarySetup, objective.Evaluate(false, false), objective, step.Optimizer, step: 0, stepsPerEpoch: 4,
+            forwardDraws: 0, perClass: false);
+        var finite = TinyProblem.Values(balancer.Hypergradient(context));
+        double worst = Enumerable.Range(0, 3).Max(i => Math.Abs(finite[i] - direct[i]) / Math.Abs(direct[i]));
+        Assert.True(close ? worst <= 1e-3 : worst > 1e-2, $"worst relative difference {worst}");
+    }
+
     /// <summary>After one real step (so SGD's momentum buffer holds something), the finite-difference hypergradient
     /// matches the direct one whose virtual step adds the optimizer's weight decay (0.5, large enough to matter)
     /// and, for SGD, 0.9 × its momentum buffer: for Adam as for SGD, as the official code does.</summary>

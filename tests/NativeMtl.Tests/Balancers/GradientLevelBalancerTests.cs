@@ -25,6 +25,27 @@ public class GradientLevelBalancerTests
         Assert.Equal((3, 0), (result.EncoderPasses, result.HeadPasses));
     }
 
+    /// <summary>b's loss is −L_a, so ⟨g_0, g_b⟩ = −‖g_0‖² pushes λ_b down by α·β·‖g_0‖² (β 1000 makes that large); c's is
+    /// 2·L_a and goes up. λ_b stops at <c>min_weight</c>: 0 by default, 0.5 when set, and nowhere when it is −∞.</summary>
+    [Theory]
+    [InlineData(null, 0.0)]
+    [InlineData(0.5, 0.5)]
+    [InlineData(double.NegativeInfinity, double.NaN)]
+    public void AuxiLightKeepsEachWeightAtOrAboveMinWeight(double? minimum, double floor)
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var inner = new TinyObjective(model);
+        var g0 = TinyProblem.EncoderGradients(model, inner, "a")[0];
+        double squared = TinyProblem.Dot(g0, g0), unclamped = 1 - 0.1 * 1000 * squared;
+        Assert.True(unclamped < -1, $"λ_b would only reach {unclamped}");
+        var options = minimum is { } m ? Options(("beta", 1000.0), ("min_weight", m)) : Options(("beta", 1000.0));
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", options), lr: 0.1);
+        using var scope = DisposeScope.Enter();
+        var lambda = TinyProblem.Values(step.Run(new Opposing(inner)).Weights);
+        Assert.Equal(double.IsNaN(floor) ? unclamped : floor, lambda[1], 10);
+        Assert.Equal(1 + 0.1 * 1000 * 2 * squared, lambda[2], 10);
+    }
+
     [Fact]
     public void AuxiLightTrainsTheEncoderOnTheMainGradientPlusTheWeightedAuxiliaryOnes()
     {
