@@ -26,6 +26,8 @@ public static class BalancerRegistry
         Register<MgdaBalancer>("mgda", o => new MgdaBalancer(o));
         Register<ImtlBalancer>("imtl", o => new ImtlBalancer(o));
         Register<CaGradBalancer>("cagrad", o => new CaGradBalancer(o));
+        Register<AlignedMtlBalancer>("aligned_mtl", o => new AlignedMtlBalancer(o));
+        Register<UpGradBalancer>("upgrad", o => new UpGradBalancer(o));
     }
 
     public static IReadOnlyCollection<string> Names

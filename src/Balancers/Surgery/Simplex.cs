@@ -1,6 +1,7 @@
 namespace NativeMtl.Balancers;
 
-/// <summary>Optimisation over the probability simplex {w : w ≥ 0, Σ w = 1} in a few dimensions, on the host.</summary>
+/// <summary>Small quadratic programs on Gram matrices, on the host: over the probability simplex {w : w ≥ 0, Σ w = 1}
+/// and above a lower bound.</summary>
 internal static class Simplex
 {
     /// <summary>Supports are enumerated up to this many tasks (2^K − 1 small solves); above it the minimum-norm
@@ -86,5 +87,38 @@ internal static class Simplex
             step *= 2;
         }
         return w;
+    }
+
+    /// <summary>argmin vᵀGv subject to v ≥ u, for a positive definite G, exactly: for every set F of free
+    /// coordinates (the others at their bound) the stationary point solves G_FF·v_F = −G_FB·u_B; the one that is
+    /// feasible (v_F ≥ u_F) and optimal ((G·v)_B ≥ 0, the bounds' multipliers) is the solution.</summary>
+    public static double[] MinimumAbove(double[,] g, double[] u)
+    {
+        int k = u.Length;
+        double scale = Enumerable.Range(0, k).Max(i => Math.Abs(g[i, i]));
+        double tolerance = 1e-12 * Math.Max(scale, 1e-300) * Math.Max(u.Max(Math.Abs), 1);
+        for (int mask = 0; mask < 1 << k; mask++)
+        {
+            var free = Enumerable.Range(0, k).Where(i => (mask >> i & 1) != 0).ToArray();
+            var v = (double[])u.Clone();
+            if (free.Length > 0)
+            {
+                var a = new double[free.Length, free.Length];
+                var b = new double[free.Length];
+                for (int r = 0; r < free.Length; r++)
+                {
+                    for (int c = 0; c < free.Length; c++) a[r, c] = g[free[r], free[c]];
+                    for (int j = 0; j < k; j++)
+                        if ((mask >> j & 1) == 0) b[r] -= g[free[r], j] * u[j];
+                }
+                if (LinearSystem.Solve(a, b) is not { } x) continue;
+                for (int r = 0; r < free.Length; r++) v[free[r]] = x[r];
+            }
+            var gv = LinearSystem.Times(g, v);
+            bool feasible = free.All(i => v[i] >= u[i] - tolerance);
+            bool optimal = Enumerable.Range(0, k).All(i => (mask >> i & 1) != 0 || gv[i] >= -tolerance);
+            if (feasible && optimal) return v;
+        }
+        throw new InvalidOperationException("no v ≥ u minimises vᵀGv: the Gram matrix is not positive definite");
     }
 }

@@ -141,6 +141,60 @@ public class GradientSurgeryTests
         TestData.Close([0.7 / 1.16, 0.5 / 1.16], CaGradBalancer.Solve(gram, 0.4, 1), 1e-9);
     }
 
+    // ---- Aligned-MTL --------------------------------------------------------------------------------------------
+
+    /// <summary>Orthogonal gradients of norms 2 and 1: aligned to the smallest singular value, each becomes a unit
+    /// vector: α = (½, 1).</summary>
+    [Fact]
+    public void AlignedMtlRescalesOrthogonalGradientsToTheSmallestNorm()
+    {
+        TestData.Close([0.5, 1], AlignedMtlBalancer.Solve(Diagonal(4, 1)), 1e-14);
+        TestData.Close([1, 0.5, 1.0 / 3], AlignedMtlBalancer.Solve(Diagonal(1, 4, 9)), 1e-14);
+    }
+
+    /// <summary>Two equal gradients (G = [[1, 1], [1, 1]], rank 1): λ = 2 with v = (1, 1)/√2, so B = √2·v·(1/√2)·vᵀ =
+    /// [[½, ½], [½, ½]] and α = (1, 1): the zero eigenvalue is cut, not inverted.</summary>
+    [Fact]
+    public void AlignedMtlKeepsOnlyTheGramMatrixsNonzeroEigenvalues()
+    {
+        TestData.Close([1.0, 1], AlignedMtlBalancer.Solve(new double[,] { { 1, 1 }, { 1, 1 } }), 1e-12);
+    }
+
+    /// <summary>The eigen-decomposition behind it: A·v = λ·v for each pair, with orthonormal vectors.</summary>
+    [Fact]
+    public void SymmetricEigenDecomposesAGramMatrix()
+    {
+        double[,] a = { { 4, 1, -2 }, { 1, 3, 0.5 }, { -2, 0.5, 5 } };
+        var (values, vectors) = SymmetricEigen.Decompose(a);
+        Assert.True(values[0] >= values[1] && values[1] >= values[2]);
+        for (int c = 0; c < 3; c++)
+        {
+            var v = Enumerable.Range(0, 3).Select(r => vectors[r, c]).ToArray();
+            TestData.Close(v.Select(x => values[c] * x).ToArray(), LinearSystem.Times(a, v), 1e-13);
+            Assert.Equal(1, TinyProblem.Dot(v, v), 13);
+        }
+        Assert.Equal(12, values.Sum(), 12);
+    }
+
+    // ---- UPGrad -------------------------------------------------------------------------------------------------
+
+    /// <summary>Gradients that conflict with none: each ½·g_i is already in the dual cone, so α = (½, ½).</summary>
+    [Fact]
+    public void UpGradLeavesGradientsWithoutConflictAsTheirMean()
+    {
+        TestData.Close([0.5, 0.5], UpGradBalancer.Solve(Diagonal(4, 1), 1e-4, 0), 1e-14);
+        TestData.Close([1.0 / 3, 1.0 / 3, 1.0 / 3], UpGradBalancer.Solve(Diagonal(1, 4, 9), 1e-4, 0), 1e-14);
+    }
+
+    /// <summary>G = [[1, −1], [−1, 4]]. Projecting ½g_1: v_1 = ½ held, v_2 free: ∂/∂v_2 = 0 gives v_2 = ½·1/4 = ⅛,
+    /// and (Gv)_1 = ½ − ⅛ &gt; 0 keeps v_1 at its bound: (½, ⅛). Projecting ½g_2: v_1 = ½·1/1 = ½, (Gv)_2 = −½ + 2 &gt; 0:
+    /// (½, ½). Sum (1, ⅝), half of PCGrad's (2, 1.25) here.</summary>
+    [Fact]
+    public void UpGradProjectsEachWeightedGradientOntoTheDualCone()
+    {
+        TestData.Close([1, 0.625], UpGradBalancer.Solve(new double[,] { { 1, -1 }, { -1, 4 } }, 1e-4, 0), 1e-14);
+    }
+
     // ---- Real steps against plain implementations ---------------------------------------------------------------
 
     [Theory]
@@ -148,6 +202,8 @@ public class GradientSurgeryTests
     [InlineData("mgda")]
     [InlineData("imtl")]
     [InlineData("cagrad")]
+    [InlineData("aligned_mtl")]
+    [InlineData("upgrad")]
     public void AStepGivesTheEncoderTheGradientOfAPlainImplementationAndEveryHeadItsOwn(string name)
     {
         using var model = new TinyModel(["a", "b", "c"]);
@@ -158,6 +214,8 @@ public class GradientSurgeryTests
             "pcgrad" => PlainPcGrad(g, i => PcGradBalancer.Order(0, 0, i, 3)),
             "mgda" => Combine(g, PlainMinimumNorm(g)),
             "imtl" => PlainImtl(g),
+            "aligned_mtl" => Combine(g, AlignedMtlBalancer.Solve(GramOf(g))),
+            "upgrad" => PlainUpGrad(g),
             _ => PlainCaGrad(g, 0.4),
         };
         var heads = HeadGradients(model, objective);
@@ -208,6 +266,36 @@ public class GradientSurgeryTests
         Enumerable.Range(0, g[0].Length).Select(p => Enumerable.Range(0, g.Length).Sum(k => c[k] * g[k][p])).ToArray();
 
     private static double Norm2(double[] v) => TinyProblem.Dot(v, v);
+
+    private static double[,] GramOf(double[][] g)
+    {
+        var gram = new double[g.Length, g.Length];
+        for (int i = 0; i < g.Length; i++)
+            for (int j = 0; j < g.Length; j++) gram[i, j] = TinyProblem.Dot(g[i], g[j]);
+        return gram;
+    }
+
+    /// <summary>UPGrad on the vectors: each ‖Σ v_k g_k‖² (plus 1e-4 of Σ v_k² times the squared Frobenius norm, the
+    /// regularisation) minimised over v ≥ e_i/K by projected gradient descent, and the minimisers added.</summary>
+    private static double[] PlainUpGrad(double[][] g)
+    {
+        int k = g.Length;
+        double frobenius = g.Sum(Norm2);
+        var total = new double[k];
+        for (int i = 0; i < k; i++)
+        {
+            var u = Enumerable.Range(0, k).Select(j => j == i ? 1.0 / k : 0).ToArray();
+            var v = (double[])u.Clone();
+            for (int iteration = 0; iteration < 200_000; iteration++)
+            {
+                var point = Combine(g, v);
+                var gradient = g.Select((gj, j) => 2 * (TinyProblem.Dot(gj, point) + 1e-4 * frobenius * v[j])).ToArray();
+                v = v.Select((x, j) => Math.Max(x - 0.2 / frobenius * gradient[j], u[j])).ToArray();
+            }
+            for (int j = 0; j < k; j++) total[j] += v[j];
+        }
+        return Combine(g, total);
+    }
 
     /// <summary>PCGrad as its paper writes it: the vectors themselves projected, then summed.</summary>
     private static double[] PlainPcGrad(double[][] g, Func<int, int[]> order)

@@ -7,7 +7,7 @@ public class RegistryTests
     [Fact]
     public void EveryBalancerOfTheDesignIsRegisteredByName()
     {
-        Assert.Equal(["autolambda", "auxilight", "cagrad", "classwise", "dwa", "equal", "fixed", "gls", "gradnorm", "gradsim", "ial", "imtl", "lsb", "mgda", "olaux", "pcgrad", "rlw", "uncertainty"],
+        Assert.Equal(["aligned_mtl", "autolambda", "auxilight", "cagrad", "classwise", "dwa", "equal", "fixed", "gls", "gradnorm", "gradsim", "ial", "imtl", "lsb", "mgda", "olaux", "pcgrad", "rlw", "uncertainty", "upgrad"],
             BalancerRegistry.Names);
         Assert.All(BalancerRegistry.Names, name => Assert.Equal(name, BalancerRegistry.Create(name).Name));
     }
@@ -16,7 +16,7 @@ public class RegistryTests
     public void AnUnknownNameListsTheKnownOnes()
     {
         var e = Assert.Throws<ArgumentException>(() => BalancerRegistry.Create("gradvaccine"));
-        Assert.StartsWith("balancer registry: unknown name 'gradvaccine' (known: autolambda, auxilight, cagrad, classwise", e.Message);
+        Assert.StartsWith("balancer registry: unknown name 'gradvaccine' (known: aligned_mtl, autolambda, auxilight, cagrad, classwise", e.Message);
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public class BadInputTests
     {
         using var temp = new TempFolder();
         var line = OneErrorLine(ExitCodes.Usage, "train", "--balancer", "gradvaccine", "--out", temp["run"]);
-        Assert.StartsWith("nativemtl train: --balancer gradvaccine: balancer.name: unknown value 'gradvaccine' (known: autolambda, auxilight, ", line);
+        Assert.StartsWith("nativemtl train: --balancer gradvaccine: balancer.name: unknown value 'gradvaccine' (known: aligned_mtl, autolambda, auxilight, ", line);
         Assert.False(Directory.Exists(temp["run"]));
     }
 

@@ -61,7 +61,7 @@ public class BenchCommandTests
         var error = new StringWriter();
         int code = BenchCommand.Run("cpu", "small", "equal,gradvaccine", 0, 1, null, false, new StringWriter(), error);
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.StartsWith("nativemtl bench: unknown balancer 'gradvaccine' (known: autolambda,", error.ToString());
+        Assert.StartsWith("nativemtl bench: unknown balancer 'gradvaccine' (known: aligned_mtl, autolambda,", error.ToString());
     }
 
     [Fact]
