@@ -1,5 +1,3 @@
-using NativeMtl.Kernels;
-
 namespace NativeMtl.Balancers;
 
 /// <summary>
@@ -38,16 +36,6 @@ public sealed class PcGradBalancer(BalancerOptions options) : GramBalancer(optio
         return total;
     }
 
-    /// <summary>A shuffle of 0…K−1 (Fisher–Yates on Philox draws keyed by seed, step and task).</summary>
-    internal static int[] Order(ulong seed, int step, int task, int k)
-    {
-        var order = Enumerable.Range(0, k).ToArray();
-        for (int n = k - 1; n > 0; n--)
-        {
-            ulong counter = ((ulong)step * (ulong)k + (ulong)task) * (ulong)k + (ulong)n;
-            int pick = Math.Min((int)Philox.UniformDouble(counter, seed, 0, n + 1), n);
-            (order[n], order[pick]) = (order[pick], order[n]);
-        }
-        return order;
-    }
+    /// <summary>A shuffle of 0…K−1 (g_i itself included) for task <paramref name="task"/> at <paramref name="step"/>.</summary>
+    internal static int[] Order(ulong seed, int step, int task, int k) => TaskOrder.Shuffle(seed, step, task, Enumerable.Range(0, k).ToArray(), k);
 }

@@ -28,6 +28,7 @@ public static class BalancerRegistry
         Register<CaGradBalancer>("cagrad", o => new CaGradBalancer(o));
         Register<AlignedMtlBalancer>("aligned_mtl", o => new AlignedMtlBalancer(o));
         Register<UpGradBalancer>("upgrad", o => new UpGradBalancer(o));
+        Register<GradVacBalancer>("gradvac", o => new GradVacBalancer(o));
     }
 
     public static IReadOnlyCollection<string> Names

@@ -195,6 +195,38 @@ public class GradientSurgeryTests
         TestData.Close([1, 0.625], UpGradBalancer.Solve(new double[,] { { 1, -1 }, { -1, 4 } }, 1e-4, 0), 1e-14);
     }
 
+    // ---- GradVac ------------------------------------------------------------------------------------------------
+
+    /// <summary>Unit gradients with cos = −½ and targets 0: w = 1·(0·√¾ + ½·1)/(1·1) = ½, so each becomes
+    /// g_i + ½g_j, whose cosine with g_j is 0, the target; the targets move to ½·0 + ½·(−½) = −¼. A second step on
+    /// the same gradients aims at −¼: w = (−¼·√¾ + ½·√(15/16))/√(15/16).</summary>
+    [Fact]
+    public void GradVacRaisesEachCosineToItsTargetAndMovesTheTarget()
+    {
+        double[,] gram = { { 1, -0.5 }, { -0.5, 1 } };
+        var targets = new double[2, 2];
+        var first = GradVacBalancer.Solve(gram, targets, 0.5, true, i => [1 - i]);
+        TestData.Close([1.5, 1.5], first, 1e-15);
+        Assert.Equal(-0.25, targets[0, 1]);
+        Assert.Equal(-0.25, targets[1, 0]);
+        double w = (-0.25 * Math.Sqrt(0.75) + 0.5 * Math.Sqrt(15.0 / 16)) / Math.Sqrt(15.0 / 16);
+        TestData.Close([1 + w, 1 + w], GradVacBalancer.Solve(gram, targets, 0.5, true, i => [1 - i]), 1e-15);
+    }
+
+    /// <summary>cos = ½ above the target 0: nothing changes. The paper's EMA still moves the target to ¼, LibMTL's
+    /// does not; so on orthogonal gradients next (cos 0 &lt; ¼) only the former adds w = ¼/√(15/16) of the other.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void GradVacsTargetFollowsEveryComparisonOrOnlyTheConflictingOnes(bool always)
+    {
+        var targets = new double[2, 2];
+        TestData.Close([1.0, 1], GradVacBalancer.Solve(new double[,] { { 1, 0.5 }, { 0.5, 1 } }, targets, 0.5, always, i => [1 - i]), 1e-15);
+        Assert.Equal(always ? 0.25 : 0, targets[0, 1]);
+        double w = always ? 0.25 / Math.Sqrt(15.0 / 16) : 0;
+        TestData.Close([1 + w, 1 + w], GradVacBalancer.Solve(Diagonal(1, 1), targets, 0.5, always, i => [1 - i]), 1e-15);
+    }
+
     // ---- Real steps against plain implementations ---------------------------------------------------------------
 
     [Theory]
@@ -204,6 +236,7 @@ public class GradientSurgeryTests
     [InlineData("cagrad")]
     [InlineData("aligned_mtl")]
     [InlineData("upgrad")]
+    [InlineData("gradvac")]
     public void AStepGivesTheEncoderTheGradientOfAPlainImplementationAndEveryHeadItsOwn(string name)
     {
         using var model = new TinyModel(["a", "b", "c"]);
@@ -216,6 +249,7 @@ public class GradientSurgeryTests
             "imtl" => PlainImtl(g),
             "aligned_mtl" => Combine(g, AlignedMtlBalancer.Solve(GramOf(g))),
             "upgrad" => PlainUpGrad(g),
+            "gradvac" => PlainGradVac(g, i => TaskOrder.Shuffle(0, 0, i, Enumerable.Range(0, 3).Where(j => j != i).ToArray(), 3)),
             _ => PlainCaGrad(g, 0.4),
         };
         var heads = HeadGradients(model, objective);
@@ -273,6 +307,24 @@ public class GradientSurgeryTests
         for (int i = 0; i < g.Length; i++)
             for (int j = 0; j < g.Length; j++) gram[i, j] = TinyProblem.Dot(g[i], g[j]);
         return gram;
+    }
+
+    /// <summary>GradVac's first step on the vectors (targets 0): each g_i raised towards cosine 0 with every g_j.</summary>
+    private static double[] PlainGradVac(double[][] g, Func<int, int[]> order)
+    {
+        var sum = new double[g[0].Length];
+        for (int i = 0; i < g.Length; i++)
+        {
+            var vaccinated = (double[])g[i].Clone();
+            foreach (int j in order(i))
+            {
+                double norm = Math.Sqrt(Norm2(vaccinated)), normJ = Math.Sqrt(Norm2(g[j]));
+                double phi = TinyProblem.Dot(vaccinated, g[j]) / (norm * normJ);
+                if (phi < 0) vaccinated = vaccinated.Zip(g[j], (a, b) => a + b * norm * (-phi) / normJ).ToArray();
+            }
+            sum = sum.Zip(vaccinated, (a, b) => a + b).ToArray();
+        }
+        return sum;
     }
 
     /// <summary>UPGrad on the vectors: each ‖Σ v_k g_k‖² (plus 1e-4 of Σ v_k² times the squared Frobenius norm, the
