@@ -1,16 +1,81 @@
+using NativeMtl.Kernels;
+using NativeMtl.Models;
+using NativeMtl.Raw;
+
 namespace NativeMtl.Balancers;
 
 /// <summary>
-/// IMTL-G (Liu et al. 2021, "Towards Impartial Multi-task Learning"): the combination Σ α_k·g_k (Σ α = 1) whose
-/// projections onto every task's unit gradient u_k = g_k/‖g_k‖ are equal. With D the rows g_1 − g_k and U the rows
-/// u_1 − u_k (k ≥ 2), α_{2…K} = g_1·Uᵀ·(D·Uᵀ)⁻¹ and α_1 = 1 − Σ_{k≥2} α_k, all of it inner products of the gradients,
-/// so it is solved on the Gram matrix. Where the K − 1 conditions are singular (a zero or repeated gradient) the
-/// step takes the mean (α = 1/K). Option <c>at: feature</c> solves on the gradients at the shared feature.
-/// (IMTL-L's learned loss scales and the hybrid IMTL-H are not part of this balancer.)
+/// IMTL (Liu et al. 2021, "Towards Impartial Multi-task Learning"), option <c>variant</c>:
+/// <list type="bullet">
+/// <item><c>g</c> (IMTL-G, the default): the combination Σ α_k·g_k (Σ α = 1) whose projections onto every task's unit
+/// gradient u_k = g_k/‖g_k‖ are equal. With D the rows g_1 − g_k and U the rows u_1 − u_k (k ≥ 2),
+/// α_{2…K} = g_1·Uᵀ·(D·Uᵀ)⁻¹ and α_1 = 1 − Σ_{k≥2} α_k, all of it inner products, so it is solved on the Gram matrix.
+/// Where the K − 1 conditions are singular (a zero or repeated gradient) the step takes the mean (α = 1/K).</item>
+/// <item><c>l</c> (IMTL-L): losses scaled by learned s_k, trained with the model on Σ_k (e^(s_k)·L_k − s_k), s from 0.</item>
+/// <item><c>h</c> (IMTL-H, the paper's full method and LibMTL's "IMTL"): IMTL-G on the gradients of the scaled losses
+/// e^(s_k)·L_k (Gram matrix e^(s_i + s_j)·G_ij, coefficients α_k·e^(s_k)), heads on the scaled losses, s on IMTL-L's
+/// loss.</item>
+/// </list>
+/// Option <c>at: feature</c> solves on the gradients at the shared feature (variants g and h).
 /// </summary>
 public sealed class ImtlBalancer(BalancerOptions options) : GramBalancer(options, featureAllowed: true)
 {
-    protected override double[] Coefficients(double[,] gram, StepContext step) => Solve(gram);
+    private readonly string _variant = options.Word("variant", "g", "g", "l", "h");
+    private BalancerParameter? _s;
+    private Tensor? _lossWeights, _scales;
+
+    public override GradientLevel Level => _variant == "l" ? GradientLevel.Losses : base.Level;
+
+    public override Tensor Weights => _variant == "l" ? _lossWeights! : base.Weights;
+
+    public override IReadOnlyList<ParameterGroup> ParameterGroups => _s is null ? [] : [_s.Group];
+
+    /// <summary>s_k, the learned log loss scales (variants l and h), in task order.</summary>
+    public Tensor? LogScale => _s?.Value;
+
+    protected override Tensor? HeadWeights => _scales;
+
+    protected override void OnAttach()
+    {
+        base.OnAttach();
+        if (_variant == "g") return;
+        _s = new BalancerParameter("imtl", "log_scale", Filled(0));
+        _lossWeights = Filled(1);
+        _scales = Filled(1);
+    }
+
+    public override void Backward(StepContext step)
+    {
+        var s = _s?.Value;
+        if (s is null)
+        {
+            base.Backward(step);
+            return;
+        }
+        Ops.CopyInto(Ops.Unary(UnaryOp.Exp, F.Detach(s)), _scales!);
+        Ops.CopyInto(_scales!, _lossWeights!);
+        // IMTL-L's loss Σ (e^s·L − s): for l the whole step; for h only s learns from it (the losses detached), while
+        // the shared parameters take IMTL-G's combination and each head its scaled loss's gradient.
+        var losses = _variant == "l" ? step.LossVector : F.Detach(step.LossVector);
+        var scaledLoss = F.Sum(F.Sub(F.Mul(F.Exp(s), losses), s));
+        if (_variant == "l") step.Backward(scaledLoss);
+        else
+        {
+            base.Backward(step);
+            scaledLoss.Backward();
+        }
+    }
+
+    protected override double[] Coefficients(double[,] gram, StepContext step)
+    {
+        if (_scales is null) return Solve(gram);
+        var e = Ops.Cast(_scales, DType.Float64).ToArray<double>();
+        int k = gram.GetLength(0);
+        var scaled = new double[k, k];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) scaled[i, j] = e[i] * e[j] * gram[i, j];
+        return Solve(scaled).Select((a, i) => a * e[i]).ToArray();
+    }
 
     internal static double[] Solve(double[,] gram)
     {
@@ -31,5 +96,13 @@ public sealed class ImtlBalancer(BalancerOptions options) : GramBalancer(options
         }
         if (LinearSystem.Solve(m, r) is not { } alpha) return Enumerable.Repeat(1.0 / k, k).ToArray();
         return [1 - alpha.Sum(), .. alpha];
+    }
+
+    public override void Dispose()
+    {
+        _s?.Dispose();
+        _lossWeights?.Dispose();
+        _scales?.Dispose();
+        base.Dispose();
     }
 }

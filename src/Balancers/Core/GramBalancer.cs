@@ -43,8 +43,11 @@ public abstract class GramBalancer : Balancer
         var combined = Ops.GradientCombine(rows, _coefficients!);
         if (_at == "feature") step.BackwardEncoder(Ops.Reshape(combined, step.Current.SharedFeature.Shape.ToArray()));
         else step.AddSharedGradient(combined);
-        step.ApplyHeadGradients(_ones!);
+        step.ApplyHeadGradients(HeadWeights ?? _ones!);
     }
+
+    /// <summary>The factor on each task's head gradient, in task order: 1 unless a method scales its losses.</summary>
+    protected virtual Tensor? HeadWeights => null;
 
     /// <summary>The method's combination c (one coefficient per task, in task order) from the Gram matrix G of the
     /// task gradients, G[i, j] = ⟨g_i, g_j⟩.</summary>

@@ -112,6 +112,53 @@ public class GradientSurgeryTests
         Assert.Equal([0.5, 0.5], ImtlBalancer.Solve(Diagonal(4, 0)));
     }
 
+    /// <summary>IMTL-L: at s = 0 the step trains on Σ L_k (weights 1) and s moves by −lr·(e^s·L_k − 1); the next step
+    /// weighs each loss by e^(s_k).</summary>
+    [Fact]
+    public void ImtlLLearnsALogScalePerLossWithTheModel()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var balancer = (ImtlBalancer)BalancerRegistry.Create("imtl", Options(("variant", "l")));
+        using var step = TinyProblem.Step(model, balancer, lr: 0.1);
+        double[] losses;
+        using (DisposeScope.Enter())
+        {
+            var result = step.Run(objective);
+            losses = TinyProblem.Values(result.Losses);
+            Assert.Equal([1.0, 1, 1], TinyProblem.Values(result.Weights));
+        }
+        var s = losses.Select(l => -0.1 * (l - 1)).ToArray();
+        TestData.Close(s, TinyProblem.Values(balancer.LogScale!), 1e-12);
+        var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+        var expected = Combine(g, s.Select(Math.Exp).ToArray());
+        using var scope = DisposeScope.Enter();
+        TestData.Close(s.Select(Math.Exp).ToArray(), TinyProblem.Values(step.Run(objective).Weights), 1e-12);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+    }
+
+    /// <summary>IMTL-H on its second step (s moved by the first): the encoder takes IMTL-G's combination of the scaled
+    /// gradients e^(s_k)·g_k, each head e^(s_k) times its own gradient.</summary>
+    [Fact]
+    public void ImtlHAppliesImtlGToTheGradientsOfTheScaledLosses()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var balancer = (ImtlBalancer)BalancerRegistry.Create("imtl", Options(("variant", "h")));
+        using var step = TinyProblem.Step(model, balancer, lr: 0.1);
+        using (DisposeScope.Enter()) step.Run(objective);
+        var scale = TinyProblem.Values(balancer.LogScale!).Select(Math.Exp).ToArray();
+        Assert.All(scale, e => Assert.NotEqual(1, e, 3));
+        var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+        var expected = PlainImtl(g.Select((gk, k) => gk.Select(v => scale[k] * v).ToArray()).ToArray());
+        var heads = HeadGradients(model, objective);
+        using var scope = DisposeScope.Enter();
+        step.Run(objective);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-10);
+        foreach (var (task, k) in new[] { ("a", 0), ("b", 1), ("c", 2) })
+            TestData.Close(heads[task].Select(v => scale[k] * v).ToArray(), model.ParameterGroups[$"heads.{task}"].Grads.ToArray<double>(), 1e-12);
+    }
+
     // ---- CAGrad -------------------------------------------------------------------------------------------------
 
     /// <summary>G = I: by symmetry w = (½, ½), ‖g_w‖ = 1/√2 = ‖g_0‖, so λ = c and the update (½ + c/2)(g_1 + g_2),
