@@ -29,6 +29,7 @@ public static class BalancerRegistry
         Register<AlignedMtlBalancer>("aligned_mtl", o => new AlignedMtlBalancer(o));
         Register<UpGradBalancer>("upgrad", o => new UpGradBalancer(o));
         Register<GradVacBalancer>("gradvac", o => new GradVacBalancer(o));
+        Register<FamoBalancer>("famo", o => new FamoBalancer(o));
     }
 
     public static IReadOnlyCollection<string> Names

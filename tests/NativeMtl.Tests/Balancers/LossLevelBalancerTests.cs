@@ -204,6 +204,37 @@ public class LossLevelBalancerTests
         TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
     }
 
+    /// <summary>FAMO's first step at w = 0 (z uniform): weights (1/L_k)/Σ_j(1/L_j), the encoder on Σ w_k ∇L_k; after
+    /// the update, δ_k = log L_k(before) − log L_k(after) on the same batch, and Adam's first step moves each w_k by
+    /// −lr·sign((δ_k − δ̄)/K). The second step's weights are softmax(w)_k/L_k, normalised.</summary>
+    [Fact]
+    public void FamoWeighsByInverseLossesAndMovesItsLogitsByTheLossDecrease()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        double[] Losses()
+        {
+            using var probe = DisposeScope.Enter();
+            return objective.Evaluate(false, false).Losses.Values.Select(t => t.Item() + 1e-8).ToArray();
+        }
+        var before = Losses();
+        var w1 = before.Select(l => 1 / l / before.Sum(x => 1 / x)).ToArray();
+        var expected = Combined(model, objective, w1);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("famo"), AllMain);
+        using (DisposeScope.Enter())
+        {
+            TestData.Close(w1, TinyProblem.Values(step.Run(objective).Weights), 1e-12);
+            TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+        }
+        var after = Losses();
+        var delta = before.Zip(after, (b, a) => Math.Log(b) - Math.Log(a)).ToArray();
+        var logits = delta.Select(d => -0.025 * Math.Sign((d - delta.Average()) / 3)).ToArray();
+        var z = logits.Select(Math.Exp).Select(e => e / logits.Sum(Math.Exp)).ToArray();
+        var ratio = z.Zip(after, (zk, l) => zk / l).ToArray();
+        using var scope = DisposeScope.Enter();
+        TestData.Close(ratio.Select(r => r / ratio.Sum()).ToArray(), TinyProblem.Values(step.Run(objective).Weights), 1e-6);
+    }
+
     [Fact]
     public void GradNormLowersTheWeightOfTheTaskWithTheLargestGradientAndKeepsTheSumAtK()
     {
