@@ -30,6 +30,7 @@ public static class BalancerRegistry
         Register<UpGradBalancer>("upgrad", o => new UpGradBalancer(o));
         Register<GradVacBalancer>("gradvac", o => new GradVacBalancer(o));
         Register<FamoBalancer>("famo", o => new FamoBalancer(o));
+        Register<DbMtlBalancer>("db_mtl", o => new DbMtlBalancer(o));
     }
 
     public static IReadOnlyCollection<string> Names

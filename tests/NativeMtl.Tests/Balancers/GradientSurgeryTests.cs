@@ -274,6 +274,40 @@ public class GradientSurgeryTests
         TestData.Close([1 + w, 1 + w], GradVacBalancer.Solve(Diagonal(1, 1), targets, 0.5, always, i => [1 - i]), 1e-15);
     }
 
+    // ---- DB-MTL -------------------------------------------------------------------------------------------------
+
+    /// <summary>Two steps replayed on the vectors: log-gradients ℓ_k = g_k/(L_k + 1e-8), buffer ĝ ← ℓ + (0.9/t^½)(ĝ − ℓ)
+    /// from 0, and the encoder on Σ α_k ĝ_k with α_k = max‖ĝ‖/(‖ĝ_k‖ + 1e-8); each head on its log-loss gradient.</summary>
+    [Fact]
+    public void DbMtlBalancesLogLossGradientsByTheirMovingAverageNorms()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("db_mtl"), lr: 0.1);
+        var buffer = new double[3][];
+        for (int t = 1; t <= 2; t++)
+        {
+            var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+            double[] losses;
+            using (DisposeScope.Enter()) losses = objective.Evaluate(false, false).Losses.Values.Select(l => l.Item()).ToArray();
+            var heads = HeadGradients(model, objective);
+            double decay = 0.9 / Math.Sqrt(t);
+            for (int k = 0; k < 3; k++)
+            {
+                var log = g[k].Select(v => v / (losses[k] + 1e-8)).ToArray();
+                buffer[k] = log.Select((v, p) => v + decay * ((buffer[k]?[p] ?? 0) - v)).ToArray();
+            }
+            var norms = buffer.Select(b => Math.Sqrt(Norm2(b))).ToArray();
+            var alpha = norms.Select(n => norms.Max() / (n + 1e-8)).ToArray();
+            using var scope = DisposeScope.Enter();
+            var result = step.Run(objective);
+            TestData.Close(alpha, TinyProblem.Values(result.Weights), 1e-12);
+            TestData.Close(Combine(buffer, alpha), model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+            foreach (var (task, k) in new[] { ("a", 0), ("b", 1), ("c", 2) })
+                TestData.Close(heads[task].Select(v => v / (losses[k] + 1e-8)).ToArray(), model.ParameterGroups[$"heads.{task}"].Grads.ToArray<double>(), 1e-12);
+        }
+    }
+
     // ---- Real steps against plain implementations ---------------------------------------------------------------
 
     [Theory]
