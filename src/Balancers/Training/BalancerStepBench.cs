@@ -111,6 +111,7 @@ public sealed class BalancerStepBench : IDisposable
             Parameters = Size(groups.Select(g => g.Values)),
             Gradients = Size(groups.Select(g => g.Grads)),
             OptimizerState = Size(_step.Optimizer.State().Select(s => s.State)),
+            BalancerBuffers = Size(_step.Balancer.State().Select(s => s.State)),
             Data = Size(batches),
         };
     }

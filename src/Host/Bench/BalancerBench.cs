@@ -68,12 +68,14 @@ internal static class BalancerBench
             table.AddRow(Markup.Escape(f.Balancer), $"{f.MedianMs:F1}", $"{f.RatioToEqual:F2}", $"{f.StepPeakMiB:F1}", $"{(double)f.Memory.StepPeakBytes / equal:F2}");
         console.Write(table);
 
-        var memory = new Table().Title("where the step peak goes (MiB); saved = what graph nodes hold, each storage once, parameters included")
-            .AddColumns("balancer", "saved for backward", "balancer buffers", "transients", "saved (all)", "workspace");
+        var memory = new Table().Title("where the step peak goes (MiB); saved = what graph nodes hold, each storage once, parameters included; " +
+                "balancer state = what the balancer keeps between steps")
+            .AddColumns("balancer", "saved for backward", "balancer buffers", "transients", "saved (all)", "workspace", "balancer state");
         foreach (var f in figures)
         {
             var m = f.Memory;
-            memory.AddRow(Markup.Escape(f.Balancer), Mib(m.AtPeak.Saved), Mib(m.AtPeak.BalancerBuffers), Mib(m.AtPeak.Transient), Mib(m.SavedBytes), Mib(m.WorkspaceBytes));
+            memory.AddRow(Markup.Escape(f.Balancer), Mib(m.AtPeak.Saved), Mib(m.AtPeak.BalancerBuffers), Mib(m.AtPeak.Transient), Mib(m.SavedBytes), Mib(m.WorkspaceBytes),
+                Mib(m.BetweenSteps.BalancerBuffers));
         }
         console.Write(memory);
 
@@ -122,6 +124,7 @@ internal static class BalancerBench
                         parameters = f.Memory.BetweenSteps.Parameters,
                         gradients = f.Memory.BetweenSteps.Gradients,
                         optimizer_state = f.Memory.BetweenSteps.OptimizerState,
+                        balancer_state = f.Memory.BetweenSteps.BalancerBuffers,
                         data = f.Memory.BetweenSteps.Data,
                     },
                     workspace = f.Memory.WorkspaceBytes,

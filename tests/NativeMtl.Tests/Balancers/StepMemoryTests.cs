@@ -40,6 +40,20 @@ public class StepMemoryTests
         Assert.Equal(4 * bench.EncoderParameterCount, memory.AtPeak.BalancerBuffers);
     }
 
+    /// <summary>What a balancer keeps from step to step is counted: DB-MTL's K×P moving buffer (3 tasks × the encoder
+    /// in Float32), GradVac's K×K targets (Float64), nothing for Equal.</summary>
+    [Theory]
+    [InlineData("equal")]
+    [InlineData("db_mtl")]
+    [InlineData("gradvac")]
+    public void WhatABalancerKeepsBetweenStepsIsCounted(string balancer)
+    {
+        using var bench = new BalancerStepBench(balancer, Device.Cpu, new StepBenchConfig());
+        var memory = bench.MeasureStep();
+        long expected = balancer switch { "db_mtl" => 3 * 4 * bench.EncoderParameterCount, "gradvac" => 3 * 3 * 8, _ => 0 };
+        Assert.Equal(expected, memory.BetweenSteps.BalancerBuffers);
+    }
+
     [Fact]
     public void TheSavedBytesOfAStepAreTheGraphsOnly()
     {
