@@ -31,6 +31,7 @@ public static class BalancerRegistry
         Register<GradVacBalancer>("gradvac", o => new GradVacBalancer(o));
         Register<FamoBalancer>("famo", o => new FamoBalancer(o));
         Register<DbMtlBalancer>("db_mtl", o => new DbMtlBalancer(o));
+        Register<NashMtlBalancer>("nash_mtl", o => new NashMtlBalancer(o));
     }
 
     public static IReadOnlyCollection<string> Names

@@ -308,6 +308,19 @@ public class GradientSurgeryTests
         }
     }
 
+    // ---- Nash-MTL -----------------------------------------------------------------------------------------------
+
+    /// <summary>(Gα)_k = 1/α_k: orthogonal gradients of squared norms 4 and 1 give 4α_1 = 1/α_1 and α_2 = 1/α_2, so
+    /// α = (½, 1); of norms 1, 2, 3, α = (1, ½, ⅓); two unit gradients with cosine ½ share α with 1.5·α = 1/α.</summary>
+    [Fact]
+    public void NashMtlSolvesTheBargainingCondition()
+    {
+        TestData.Close([0.5, 1], NashMtlBalancer.Solve(Diagonal(4, 1)), 1e-13);
+        TestData.Close([1, 0.5, 1.0 / 3], NashMtlBalancer.Solve(Diagonal(1, 4, 9)), 1e-13);
+        double a = Math.Sqrt(1 / 1.5);
+        TestData.Close([a, a], NashMtlBalancer.Solve(new double[,] { { 1, 0.5 }, { 0.5, 1 } }), 1e-13);
+    }
+
     // ---- Real steps against plain implementations ---------------------------------------------------------------
 
     [Theory]
@@ -363,6 +376,36 @@ public class GradientSurgeryTests
         TestData.Close(alpha, TinyProblem.Values(result.Weights), 1e-10);
         TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-10);
         Assert.Equal((1, 3), (result.EncoderPasses, result.HeadPasses));
+    }
+
+    /// <summary>Nash-MTL on the vectors: α from gradient descent in log α on ½αᵀGα − Σ log α
+    /// (α_k ← α_k·e^(−0.05·(α_k·(Gα)_k − 1))), the shared gradient Σ α_k g_k clipped to norm
+    /// <paramref name="maxNorm"/>, each head α_k times its gradient.</summary>
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    [InlineData(1e-3)]
+    public void NashMtlsStepMatchesAPlainFixedPointWithItsClipping(double maxNorm)
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+        var alpha = new[] { 1.0, 1, 1 };
+        for (int iteration = 0; iteration < 200_000; iteration++)
+        {
+            var point = Combine(g, alpha);
+            alpha = alpha.Select((a, k) => a * Math.Exp(-0.05 * (a * TinyProblem.Dot(g[k], point) - 1))).ToArray();
+        }
+        var shared = Combine(g, alpha);
+        double norm = Math.Sqrt(Norm2(shared)), clip = maxNorm > 0 && norm > maxNorm ? maxNorm / norm : 1;
+        var heads = HeadGradients(model, objective);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("nash_mtl", Options(("max_norm", maxNorm))));
+        using var scope = DisposeScope.Enter();
+        step.Run(objective);
+        TestData.Close(shared.Select(v => v * clip).ToArray(), model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-10);
+        foreach (var (task, k) in new[] { ("a", 0), ("b", 1), ("c", 2) })
+            TestData.Close(heads[task].Select(v => alpha[k] * v).ToArray(), model.ParameterGroups[$"heads.{task}"].Grads.ToArray<double>(), 1e-10);
+        if (maxNorm == 1e-3) Assert.True(clip < 1, $"norm {norm} was not clipped");
     }
 
     /// <summary>∂L_t/∂(head t) for every task, flattened in arena order: what each head takes, unweighted.</summary>
