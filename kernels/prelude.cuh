@@ -526,3 +526,35 @@ NMTL_DEV float pow_of(float x, float y)
     bool odd = integral && (y < 16777216.0f && y > -16777216.0f) && floor_of(y * 0.5f) * 2 != y;
     return x < 0 && odd ? -r : r;
 }
+
+// Philox4x32-10, the CPU's Philox.cs mapping: counter (c, 0) under key = seed (random.cu and graddrop.cu draw from it).
+struct PhiloxWords
+{
+    unsigned w0, w1, w2, w3;
+};
+
+NMTL_DEV PhiloxWords philox_block(u64 counter, u64 seed)
+{
+    unsigned c0 = (unsigned)counter, c1 = (unsigned)(counter >> 32), c2 = 0, c3 = 0;
+    unsigned k0 = (unsigned)seed, k1 = (unsigned)(seed >> 32);
+    for (int round = 0; round < 10; ++round)
+    {
+        unsigned hi0 = mul_hi(0xD2511F53u, c0), lo0 = 0xD2511F53u * c0;
+        unsigned hi1 = mul_hi(0xCD9E8D57u, c2), lo1 = 0xCD9E8D57u * c2;
+        unsigned n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
+        c0 = n0;
+        c1 = lo1;
+        c2 = n2;
+        c3 = lo0;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    return { c0, c1, c2, c3 };
+}
+
+NMTL_DEV float unit_float(unsigned word) { return (float)(word >> 8) * (1.0f / 16777216.0f); }
+
+NMTL_DEV double unit_double(unsigned high, unsigned low)
+{
+    return ((double)(high >> 5) * 67108864.0 + (double)(low >> 6)) * (1.0 / 9007199254740992.0);
+}

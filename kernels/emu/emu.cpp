@@ -15,6 +15,7 @@
 #include "../copy_fill.cu"
 #include "../elementwise.cu"
 #include "../grad_geometry.cu"
+#include "../graddrop.cu"
 #include "../masked_l1.cu"
 #include "../nll.cu"
 #include "../optim.cu"

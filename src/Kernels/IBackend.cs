@@ -98,6 +98,11 @@ public interface IBackend
 
     void AvgPool2dBackward(TensorRef gy, TensorRef gx, Pool2dGeometry geometry);
 
+    /// <summary>GradDrop (kernels/graddrop.cu): from K per-task gradients g [K, N, F] at the feature x [N, F], y [N, F] =
+    /// Σ_k g_k·(leak + (1 − leak)·M_k) with each position's sign mask M drawn from Philox counter offset + f under seed;
+    /// all contiguous, K ≤ 16.</summary>
+    void GradDrop(TensorRef g, TensorRef x, ulong seed, ulong offset, double leak, TensorRef y);
+
     /// <summary>Bilinear resize of contiguous NCHW to y's size, PyTorch's align_corners=false.</summary>
     void UpsampleBilinear2dForward(TensorRef x, TensorRef y);
 

@@ -32,6 +32,7 @@ public static class BalancerRegistry
         Register<FamoBalancer>("famo", o => new FamoBalancer(o));
         Register<DbMtlBalancer>("db_mtl", o => new DbMtlBalancer(o));
         Register<NashMtlBalancer>("nash_mtl", o => new NashMtlBalancer(o));
+        Register<GradDropBalancer>("graddrop", o => new GradDropBalancer(o));
     }
 
     public static IReadOnlyCollection<string> Names

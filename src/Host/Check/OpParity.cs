@@ -141,6 +141,7 @@ internal static class OpParity
         yield return new("GradientGram (K 3, P 300001)", Light, [Fixed(3, 300_001)], (t, _) => Ops.GradientGram(t[0]));
         yield return new("GradientGram (K 9: two passes)", Light, [Fixed(9, 1000)], (t, _) => Ops.GradientGram(t[0]));
         yield return new("GradientCombine", Light, [Fixed(4, 70_001), Fixed(4)], (t, _) => Ops.GradientCombine(t[0], t[1]));
+        yield return new("GradDrop (fused, K 3)", Light, [Fixed(3, 2, 300), Fixed(2, 300)], (t, _) => Ops.GradDrop(t[0], t[1], 5, 0, 0.1));
         yield return new("MaxPool2d 3×3 s2 p1", Light, [X(nchw)], (t, _) => F.MaxPool2d(t[0], new Pool2dGeometry(3, 3, 2, 2, 1, 1)));
         yield return new("MaxPool2d tangent (forward mode)", Light, [X(nchw), Fixed(nchw)], (t, _) => Ops.MaxPool2dJvp(t[0], t[1], new Pool2dGeometry(3, 3, 2, 2, 1, 1)));
         yield return new("ClassSum (labels out of range)", Light,

@@ -321,6 +321,49 @@ public class GradientSurgeryTests
         TestData.Close([a, a], NashMtlBalancer.Solve(new double[,] { { 1, 0.5 }, { 0.5, 1 } }), 1e-13);
     }
 
+    // ---- GradDrop -----------------------------------------------------------------------------------------------
+
+    /// <summary>A real step against LibMTL's formula written out on the feature gradients: s_k = Σ_n g_k·sign(z) per
+    /// position, P = ½(1 + Σ s/Σ|s|), U from Philox (seed 0, counter = position at step 0), each task kept where its
+    /// s agrees with the drawn sign; the encoder takes J_zᵀ·Σ_k kept g_k, each head its own gradient.</summary>
+    [Fact]
+    public void GradDropSendsTheSignConsistentFeatureGradientsThroughTheEncoder()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var encoder = model.ParameterGroups.Encoder.Members.Select(m => m.Parameter.Value).ToArray();
+        double[] expected;
+        int dropped = 0;
+        using (DisposeScope.Enter())
+        {
+            var losses = objective.Evaluate(false, false);
+            var z = losses.SharedFeature;
+            var x = z.ToArray<double>();
+            var g = new[] { "a", "b", "c" }.Select(t => Autograd.Grad(losses.Losses[t], z, retainGraph: true).ToArray<double>()).ToArray();
+            int n = z.Shape[0], f = x.Length / n;
+            var y = new double[x.Length];
+            for (int p = 0; p < f; p++)
+            {
+                var s = g.Select(gk => Enumerable.Range(0, n).Sum(i => gk[i * f + p] * Math.Sign(x[i * f + p]))).ToArray();
+                double purity = 0.5 * (1 + s.Sum() / (s.Sum(Math.Abs) + 1e-7)), u = NativeMtl.Kernels.Philox.UniformDouble((ulong)p, 0, 0, 1);
+                for (int k = 0; k < 3; k++)
+                {
+                    bool keep = (purity > u && s[k] > 0) || (purity < u && s[k] < 0);
+                    if (!keep) dropped++;
+                    for (int i = 0; i < n; i++) y[i * f + p] += keep ? g[k][i * f + p] : 0;
+                }
+            }
+            expected = Autograd.Grad([z], encoder, [Tensors.FromArray(y, z.Shape)], retainGraph: true).SelectMany(t => t.ToArray<double>()).ToArray();
+        }
+        Assert.True(dropped > 0, "no task was dropped anywhere: the test would not see the masks");
+        var heads = HeadGradients(model, objective);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("graddrop"));
+        using var scope = DisposeScope.Enter();
+        step.Run(objective);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
+        foreach (var (task, gradient) in heads) TestData.Close(gradient, model.ParameterGroups[$"heads.{task}"].Grads.ToArray<double>(), 1e-12);
+    }
+
     // ---- Real steps against plain implementations ---------------------------------------------------------------
 
     [Theory]

@@ -18,7 +18,7 @@ public class CudaDeviceTests
     public void EveryEmbeddedPtxModuleJitCompilesAndEveryKernelResolves()
     {
         var gpu = Gpu();
-        Assert.Equal(65, new CudaLauncher(gpu.Gpu!).LoadAll().Count);
+        Assert.Equal(67, new CudaLauncher(gpu.Gpu!).LoadAll().Count);
     }
 
     [SkippableFact]

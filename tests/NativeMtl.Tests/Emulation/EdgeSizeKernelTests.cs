@@ -167,4 +167,19 @@ public class EdgeSizeKernelTests
         Emulated.OnBoth(b => b.GradientCombine(g.On(b, [2, n]), coefficients.On(b, [2]), y.On(b, [n])));
         y.AssertClose(1e-6);
     }
+
+    /// <summary>GradDrop over n feature positions (none or one) and over n samples of one position.</summary>
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void GradDropOfNoneOrOnePositionOrSample(int n)
+    {
+        using var g = Twin.Random(DType.Float32, 2 * n, 17);
+        using var x = Twin.Random(DType.Float32, n, 18);
+        using var positions = Twin.Blank(DType.Float32, n);
+        Emulated.OnBoth(b => b.GradDrop(g.On(b, [2, 1, n]), x.On(b, [1, n]), 3, 0, 0, positions.On(b, [1, n])));
+        positions.AssertEqual();
+        using var samples = Twin.Blank(DType.Float32, n);
+        Emulated.OnBoth(b => b.GradDrop(g.On(b, [2, n, 1]), x.On(b, [n, 1]), 3, 0, 0, samples.On(b, [n, 1])));
+        samples.AssertEqual();
+    }
 }
