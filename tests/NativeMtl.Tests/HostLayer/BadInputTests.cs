@@ -178,6 +178,24 @@ public class BadInputTests
         AssertEveryFileIsWhole(temp);
     }
 
+    /// <summary>One SGD step at lr 1e30 leaves the training loss of that step finite but the weights of order 1e30: the
+    /// validation after it predicts NaN. That is a failure (exit 1, no final metrics), not "done", and the log holds
+    /// null where a metric is not a number, never a string.</summary>
+    [Fact]
+    public void NonFiniteValidationMetricsStopTheRunAndAreWrittenAsNull()
+    {
+        using var temp = new TempFolder();
+        var (code, _, error) = Run("train", "--config", temp.Write("tiny.yaml", TinyConfig), "--out", temp["run"], "--steps", "1", "--set", "optimizer.lr=1e30");
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Equal("nativemtl train: validation after step 1 gives seg loss = NaN: the model's predictions are not finite, so the run stops",
+            Assert.Single(Lines(error)));
+        Assert.False(File.Exists(Path.Combine(temp["run"], "final_metrics.json")));
+        var validation = File.ReadLines(Path.Combine(temp["run"], "metrics.jsonl")).Last();
+        Assert.Contains("\"loss\":null", validation);
+        Assert.DoesNotContain("NaN", validation);
+        Assert.DoesNotContain("Infinity", validation);
+    }
+
     [Fact]
     public void ARunFolderThatHoldsARunIsNotOverwritten()
     {
