@@ -33,6 +33,7 @@ public static class BalancerRegistry
         Register<DbMtlBalancer>("db_mtl", o => new DbMtlBalancer(o));
         Register<NashMtlBalancer>("nash_mtl", o => new NashMtlBalancer(o));
         Register<GradDropBalancer>("graddrop", o => new GradDropBalancer(o));
+        Register<ParetoMtlBalancer>("pareto_mtl", o => new ParetoMtlBalancer(o));
     }
 
     public static IReadOnlyCollection<string> Names

@@ -364,6 +364,77 @@ public class GradientSurgeryTests
         foreach (var (task, gradient) in heads) TestData.Close(gradient, model.ParameterGroups[$"heads.{task}"].Grads.ToArray<double>(), 1e-12);
     }
 
+    // ---- Pareto MTL ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void ParetoMtlsTwoTaskPreferencesAreTheAuthorsQuarterCircle()
+    {
+        var u = ParetoMtlBalancer.Preferences(2, 5);
+        for (int j = 0; j < 5; j++) TestData.Close([Math.Cos(j * Math.PI / 8), Math.Sin(j * Math.PI / 8)], u[j], 1e-15);
+    }
+
+    [Fact]
+    public void ParetoMtlsPreferencesForThreeTasksAreUnitVectorsInThePositiveOrthant()
+    {
+        var u = ParetoMtlBalancer.Preferences(3, 5);
+        Assert.Equal(5, u.Length);
+        Assert.All(u, v => Assert.Equal(1, Math.Sqrt(v.Sum(x => x * x)), 14));
+        Assert.All(u, v => Assert.All(v, x => Assert.True(x >= 0)));
+        Assert.Equal(5, u.Select(v => string.Join(",", v.Select(x => Math.Round(x, 9)))).Distinct().Count());
+    }
+
+    /// <summary>Preference u_0 = (1, 0), losses (1, 3): every other preference's constraint (u_j − u_0)·ℓ is active
+    /// (cos t − 1 + 3 sin t &gt; 0 on (0, π/2]). With G = I the constraint gradients are the vectors u_j − u_0 on the
+    /// circle of radius 1 about (−1, 0), which passes through 0; the hull's point nearest 0 is u_1 − u_0 (the next
+    /// vertex's edge leads away), so the initialisation's loss weights are (cos π/8 − 1, sin π/8).</summary>
+    [Fact]
+    public void ParetoMtlsInitialisationDescendsTheActiveConstraints()
+    {
+        var weights = ParetoMtlBalancer.Solve(Diagonal(1, 1), [1, 3], ParetoMtlBalancer.Preferences(2, 5), 0, initialising: true)!;
+        TestData.Close([Math.Cos(Math.PI / 8) - 1, Math.Sin(Math.PI / 8)], weights, 1e-12);
+        Assert.Null(ParetoMtlBalancer.Solve(Diagonal(1, 1), [1, 10], ParetoMtlBalancer.Preferences(2, 5), 4, initialising: true));
+    }
+
+    /// <summary>Preference u_4 = (0, 1), losses (1, 10): no constraint is active, so the step is MGDA's min-norm point
+    /// (G = diag(4, 1): α = (0.2, 0.8)), rescaled to Σ|w| = K = 2: (0.4, 1.6).</summary>
+    [Fact]
+    public void ParetoMtlWithoutActiveConstraintsIsTheMinNormPointScaledToK()
+    {
+        TestData.Close([0.4, 1.6], ParetoMtlBalancer.Solve(Diagonal(4, 1), [1, 10], ParetoMtlBalancer.Preferences(2, 5), 4, initialising: false)!, 1e-14);
+    }
+
+    /// <summary>A real step of three tasks, preference 2 of 5: the active constraints read off the losses, the
+    /// min-norm point of the task gradients and the active constraints' gradients found on the vectors by
+    /// Frank–Wolfe; the encoder takes Σ w_k g_k, each head w_k times its gradient.</summary>
+    [Fact]
+    public void ParetoMtlsStepMatchesAPlainImplementation()
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
+        double[] losses;
+        using (DisposeScope.Enter()) losses = objective.Evaluate(false, false).Losses.Values.Select(l => l.Item()).ToArray();
+        var u = ParetoMtlBalancer.Preferences(3, 5);
+        double norm = Math.Sqrt(losses.Sum(l => l * l));
+        var active = u.Select(v => v.Select((x, i) => x - u[2][i]).ToArray()).Where(w => w.Select((x, i) => x * losses[i] / norm).Sum() > 0).ToList();
+        bool initialising = active.Count > 0;
+        var vectors = (initialising ? [] : g).Concat(active.Select(w => Combine(g, w))).ToArray();
+        var alpha = PlainMinimumNorm(vectors);
+        var weights = new double[3];
+        if (!initialising)
+            for (int k = 0; k < 3; k++) weights[k] += alpha[k];
+        for (int a = 0; a < active.Count; a++)
+            for (int k = 0; k < 3; k++) weights[k] += alpha[a + (initialising ? 0 : 3)] * active[a][k];
+        if (!initialising) weights = weights.Select(w => w * 3 / weights.Sum(Math.Abs)).ToArray();
+        var heads = HeadGradients(model, objective);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("pareto_mtl", Options(("preference", 2))));
+        using var scope = DisposeScope.Enter();
+        TestData.Close(weights, TinyProblem.Values(step.Run(objective).Weights), 1e-8);
+        TestData.Close(Combine(g, weights), model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-8);
+        foreach (var (task, k) in new[] { ("a", 0), ("b", 1), ("c", 2) })
+            TestData.Close(heads[task].Select(v => weights[k] * v).ToArray(), model.ParameterGroups[$"heads.{task}"].Grads.ToArray<double>(), 1e-8);
+    }
+
     // ---- Real steps against plain implementations ---------------------------------------------------------------
 
     [Theory]

@@ -7,7 +7,7 @@ public class RegistryTests
     [Fact]
     public void EveryBalancerOfTheDesignIsRegisteredByName()
     {
-        Assert.Equal(["aligned_mtl", "autolambda", "auxilight", "cagrad", "classwise", "db_mtl", "dwa", "equal", "famo", "fixed", "gls", "graddrop", "gradnorm", "gradsim", "gradvac", "ial", "imtl", "lsb", "mgda", "nash_mtl", "olaux", "pcgrad", "rlw", "uncertainty", "upgrad"],
+        Assert.Equal(["aligned_mtl", "autolambda", "auxilight", "cagrad", "classwise", "db_mtl", "dwa", "equal", "famo", "fixed", "gls", "graddrop", "gradnorm", "gradsim", "gradvac", "ial", "imtl", "lsb", "mgda", "nash_mtl", "olaux", "pareto_mtl", "pcgrad", "rlw", "uncertainty", "upgrad"],
             BalancerRegistry.Names);
         Assert.All(BalancerRegistry.Names, name => Assert.Equal(name, BalancerRegistry.Create(name).Name));
     }

@@ -126,7 +126,7 @@ public class ConfigTests
 
     [Fact]
     public void AnUnknownBalancerListsTheKnownOnes() =>
-        Assert.Equal("config run.yaml line 2: balancer.name: unknown value 'auxlight' (known: aligned_mtl, autolambda, auxilight, cagrad, classwise, db_mtl, dwa, equal, famo, fixed, gls, graddrop, gradnorm, gradsim, gradvac, ial, imtl, lsb, mgda, nash_mtl, olaux, pcgrad, rlw, uncertainty, upgrad)",
+        Assert.Equal("config run.yaml line 2: balancer.name: unknown value 'auxlight' (known: aligned_mtl, autolambda, auxilight, cagrad, classwise, db_mtl, dwa, equal, famo, fixed, gls, graddrop, gradnorm, gradsim, gradvac, ial, imtl, lsb, mgda, nash_mtl, olaux, pareto_mtl, pcgrad, rlw, uncertainty, upgrad)",
             ErrorOf("balancer:\n  name: auxlight\n"));
 
     [Fact]
