@@ -522,6 +522,31 @@ public class GradientSurgeryTests
         if (maxNorm == 1e-3) Assert.True(clip < 1, $"norm {norm} was not clipped");
     }
 
+    /// <summary>IMTL-G and Aligned-MTL at the shared feature (LibMTL's rep_grad): the coefficients from the gradients
+    /// at z, worked on the vectors; the encoder takes Σ c_k·∂L_k/∂θ through one pass from z.</summary>
+    [Theory]
+    [InlineData("imtl")]
+    [InlineData("aligned_mtl")]
+    public void AtTheFeatureTheCoefficientsComeFromTheGradientsAtZ(string name)
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var objective = new TinyObjective(model);
+        double[][] atZ;
+        using (DisposeScope.Enter())
+        {
+            var losses = objective.Evaluate(false, false);
+            atZ = new[] { "a", "b", "c" }.Select(t => Autograd.Grad([losses.Losses[t]], [losses.SharedFeature], retainGraph: true)[0].ToArray<double>()).ToArray();
+        }
+        var c = name == "imtl" ? PlainImtlCoefficients(atZ) : AlignedMtlBalancer.Solve(GramOf(atZ));
+        var expected = Combine(TinyProblem.EncoderGradients(model, objective, "a", "b", "c"), c);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create(name, Options(("at", "feature"))));
+        using var scope = DisposeScope.Enter();
+        var result = step.Run(objective);
+        TestData.Close(c, TinyProblem.Values(result.Weights), 1e-10);
+        TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-10);
+        Assert.Equal((1, 3), (result.EncoderPasses, result.HeadPasses));
+    }
+
     /// <summary>∂L_t/∂(head t) for every task, flattened in arena order: what each head takes, unweighted.</summary>
     private static Dictionary<string, double[]> HeadGradients(TinyModel model, TinyObjective objective)
     {
@@ -624,7 +649,9 @@ public class GradientSurgeryTests
     }
 
     /// <summary>IMTL-G from the paper's matrices D and U built of the vectors (three tasks: a 2×2 system).</summary>
-    private static double[] PlainImtl(double[][] g)
+    private static double[] PlainImtl(double[][] g) => Combine(g, PlainImtlCoefficients(g));
+
+    private static double[] PlainImtlCoefficients(double[][] g)
     {
         var u = g.Select(v => v.Select(x => x / Math.Sqrt(Norm2(v))).ToArray()).ToArray();
         double[] Diff(double[] a, double[] b) => a.Zip(b, (x, y) => x - y).ToArray();
@@ -634,7 +661,7 @@ public class GradientSurgeryTests
         // α·M = r with M = [[m00, m01], [m10, m11]]: Cramer's rule on the transposed system.
         double det = m00 * m11 - m01 * m10;
         double a1 = (r0 * m11 - r1 * m10) / det, a2 = (r1 * m00 - r0 * m01) / det;
-        return Combine(g, [1 - a1 - a2, a1, a2]);
+        return [1 - a1 - a2, a1, a2];
     }
 
     /// <summary>CAGrad on the vectors: the objective g_wᵀg_0 + c‖g_0‖·‖g_w‖ minimised by exponentiated gradient.</summary>
