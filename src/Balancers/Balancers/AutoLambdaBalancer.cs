@@ -54,7 +54,7 @@ public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
         var groups = step.Optimizer.Groups;
         var saved = groups.Select(g => Ops.Clone(g.Values)).ToArray();
         foreach (var copy in saved) copy.MemoryRole = MemoryRole.BalancerBuffer;
-        var buffers = step.Model.NamedBuffers().Select(b => (b.Buffer, Copy: Ops.Clone(b.Buffer))).ToArray();
+        using var buffers = step.KeepingBuffers();
 
         step.LookAheadBackward(step.WeightedSum(_lambda!));
         VirtualStep(step);
@@ -70,7 +70,6 @@ public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
         var minus = Perturbed(step, saved, Ops.SubInto);
 
         for (int i = 0; i < groups.Count; i++) Ops.CopyInto(saved[i], groups[i].Values);
-        foreach (var (buffer, copy) in buffers) Ops.CopyInto(copy, buffer);
         step.Optimizer.ZeroGrad();
         return Ops.Div(Ops.MulAdd(Ops.Sub(plus, minus), -step.LearningRate), Ops.MulAdd(epsilon, 2));
     }
