@@ -29,10 +29,7 @@ public sealed class GradVacBalancer(BalancerOptions options) : GramBalancer(opti
     protected override double[] Coefficients(double[,] gram, StepContext step)
     {
         int k = gram.GetLength(0);
-        var flat = _targets!.ToArray<double>();
-        var targets = new double[k, k];
-        for (int i = 0; i < k; i++)
-            for (int j = 0; j < k; j++) targets[i, j] = flat[i * k + j];
+        var targets = GramOnHost(_targets!);
         var coefficients = Solve(gram, targets, _beta, _always, i => TaskOrder.Shuffle(_seed, step.Step, i, Enumerable.Range(0, k).Where(j => j != i).ToArray(), k));
         using var updated = Tensors.FromArray(targets.Cast<double>().ToArray(), new Shape(k, k), Setup.Device).DetachFromScope();
         Ops.CopyInto(updated, _targets!);
@@ -41,29 +38,17 @@ public sealed class GradVacBalancer(BalancerOptions options) : GramBalancer(opti
 
     /// <summary>Σ_i of the vaccinated g_i as coefficients of the original gradients; <paramref name="targets"/> (φ̂)
     /// is updated in place.</summary>
-    internal static double[] Solve(double[,] gram, double[,] targets, double beta, bool always, Func<int, int[]> order)
-    {
-        int k = gram.GetLength(0);
-        var total = new double[k];
-        for (int i = 0; i < k; i++)
+    internal static double[] Solve(double[,] gram, double[,] targets, double beta, bool always, Func<int, int[]> order) =>
+        TaskOrder.SumOfRewritten(gram.GetLength(0), order, (a, i, j) =>
         {
-            var a = new double[k];
-            a[i] = 1;
-            foreach (int j in order(i))
-            {
-                var ga = LinearSystem.Times(gram, a);
-                double norm = Math.Sqrt(Math.Max(LinearSystem.Form(a, gram, a), 0)), normJ = Math.Sqrt(gram[j, j]);
-                if (norm == 0 || normJ == 0) continue;
-                double phi = ga[j] / (norm * normJ), target = targets[i, j];
-                bool conflict = phi < target;
-                if (conflict)
-                    a[j] += norm * (target * Math.Sqrt(1 - phi * phi) - phi * Math.Sqrt(1 - target * target)) / (normJ * Math.Sqrt(1 - target * target));
-                if (conflict || always) targets[i, j] = (1 - beta) * target + beta * phi;
-            }
-            for (int m = 0; m < k; m++) total[m] += a[m];
-        }
-        return total;
-    }
+            double norm = Math.Sqrt(Math.Max(LinearSystem.Form(a, gram, a), 0)), normJ = Math.Sqrt(gram[j, j]);
+            if (norm == 0 || normJ == 0) return;
+            double phi = LinearSystem.Times(gram, a)[j] / (norm * normJ), target = targets[i, j];
+            bool conflict = phi < target;
+            if (conflict)
+                a[j] += norm * (target * Math.Sqrt(1 - phi * phi) - phi * Math.Sqrt(1 - target * target)) / (normJ * Math.Sqrt(1 - target * target));
+            if (conflict || always) targets[i, j] = (1 - beta) * target + beta * phi;
+        });
 
     public override IEnumerable<(string Name, Tensor State)> State() => [("gradvac.targets", _targets!)];
 

@@ -16,25 +16,12 @@ public sealed class PcGradBalancer(BalancerOptions options) : GramBalancer(optio
 
     /// <summary>Σ_i of the projected g_i, as coefficients of the original gradients; <paramref name="order"/> gives the
     /// sequence of j for each i.</summary>
-    internal static double[] Project(double[,] gram, Func<int, int[]> order)
-    {
-        int k = gram.GetLength(0);
-        var total = new double[k];
-        for (int i = 0; i < k; i++)
+    internal static double[] Project(double[,] gram, Func<int, int[]> order) =>
+        TaskOrder.SumOfRewritten(gram.GetLength(0), order, (a, _, j) =>
         {
-            // a: g_i's projection as Σ_m a_m·g_m.
-            var a = new double[k];
-            a[i] = 1;
-            foreach (int j in order(i))
-            {
-                double dot = 0;
-                for (int m = 0; m < k; m++) dot += a[m] * gram[m, j];
-                if (dot < 0) a[j] -= dot / gram[j, j];
-            }
-            for (int m = 0; m < k; m++) total[m] += a[m];
-        }
-        return total;
-    }
+            double dot = LinearSystem.Times(gram, a)[j];
+            if (dot < 0) a[j] -= dot / gram[j, j];
+        });
 
     /// <summary>A shuffle of 0…K−1 (g_i itself included) for task <paramref name="task"/> at <paramref name="step"/>.</summary>
     internal static int[] Order(ulong seed, int step, int task, int k) => TaskOrder.Shuffle(seed, step, task, Enumerable.Range(0, k).ToArray(), k);

@@ -53,7 +53,8 @@ public abstract class GramBalancer : Balancer
     /// task gradients, G[i, j] = ⟨g_i, g_j⟩.</summary>
     protected abstract double[] Coefficients(double[,] gram, StepContext step);
 
-    private static double[,] GramOnHost(Tensor gram)
+    /// <summary>A K×K device matrix as a host array (Float64).</summary>
+    internal static double[,] GramOnHost(Tensor gram)
     {
         int k = gram.Shape[0];
         var values = Ops.Cast(gram, DType.Float64).ToArray<double>();

@@ -6,6 +6,22 @@ namespace NativeMtl.Balancers;
 /// (seed, step, task), so a run and its resumption draw the same orders without saving any generator state.</summary>
 internal static class TaskOrder
 {
+    /// <summary>Σ_i of each task's gradient g_i rewritten against the others in turn: g_i is held as coefficients a of
+    /// the original gradients (a = e_i at first), and <paramref name="visit"/>(a, i, j) adjusts a against g_j for each j
+    /// of <paramref name="order"/>(i). PCGrad's projections and GradVac's raises both stay such combinations.</summary>
+    public static double[] SumOfRewritten(int k, Func<int, int[]> order, Action<double[], int, int> visit)
+    {
+        var total = new double[k];
+        for (int i = 0; i < k; i++)
+        {
+            var a = new double[k];
+            a[i] = 1;
+            foreach (int j in order(i)) visit(a, i, j);
+            for (int m = 0; m < k; m++) total[m] += a[m];
+        }
+        return total;
+    }
+
     /// <summary>A Fisher–Yates shuffle of <paramref name="items"/>.</summary>
     public static int[] Shuffle(ulong seed, int step, int task, IReadOnlyList<int> items, int tasks)
     {
