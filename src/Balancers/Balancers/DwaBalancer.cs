@@ -1,4 +1,3 @@
-using NativeMtl.Kernels;
 using NativeMtl.Raw;
 
 namespace NativeMtl.Balancers;
@@ -38,7 +37,7 @@ public sealed class DwaBalancer(BalancerOptions options) : Balancer
         Ops.CopyInto(Ops.MulAdd(_epochSum!, 1.0 / step.StepsPerEpoch), _last!);
         Ops.FillInto(_epochSum!, 0);
         if (++_epochsSeen < 2) return;
-        var measured = Ops.Binary(BinaryOp.Greater, _beforeLast!, Tensors.ZerosLike(_beforeLast!));
+        var measured = Gradients.Positive(_beforeLast!);
         var ratio = Ops.Where(measured, Ops.Div(_last!, _beforeLast!), Tensors.OnesLike(_last!));
         Ops.CopyInto(Ops.MulAdd(Ops.Softmax(Ops.MulAdd(ratio, 1 / _temperature), 0), Tasks.Count), _weights!);
     }

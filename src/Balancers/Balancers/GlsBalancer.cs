@@ -20,7 +20,7 @@ public sealed class GlsBalancer : Balancer
     public override void Backward(StepContext step)
     {
         var losses = F.Detach(step.LossVector);
-        var present = Ops.Binary(BinaryOp.Greater, losses, Tensors.ZerosLike(losses));
+        var present = Gradients.Positive(losses);
         var count = Ops.Sum(present);
         var logs = F.Log(F.Where(present, step.LossVector, Tensors.OnesLike(losses)));
         var total = F.Mul(F.Exp(F.Div(F.Sum(logs), Ops.Scalar(ScalarOp.Clamp, count, 1, double.PositiveInfinity))), Ops.Scalar(ScalarOp.Clamp, count, 0, 1));

@@ -1,4 +1,3 @@
-using NativeMtl.Kernels;
 using NativeMtl.Raw;
 
 namespace NativeMtl.Balancers;
@@ -31,7 +30,7 @@ public sealed class GradSimBalancer(BalancerOptions options) : Balancer
         var order = OrderedTasks();
         var gradients = step.SharedGradients(order);
         var cosines = Gradients.CosinesWithFirst(Ops.GradientGram(gradients));
-        var positive = Ops.Binary(BinaryOp.Greater, cosines, Tensors.Zeros(Shape.Scalar, cosines.DType, cosines.Device));
+        var positive = Gradients.Positive(cosines);
         var factors = _weighted ? Ops.Mul(positive, cosines) : positive;
         Ops.CopyInto(Tensors.Ones(new Shape(1), factors.DType, factors.Device), Ops.Slice(factors, 0, 0, 1));
         step.AddSharedGradient(Ops.GradientCombine(gradients, factors));

@@ -84,7 +84,7 @@ public sealed class IalBalancer(BalancerOptions options) : Balancer
     private static Tensor MaskConflicts(Tensor features)
     {
         var main = Ops.Slice(features, 0, 0, 1);
-        var agree = Ops.Binary(BinaryOp.Greater, Ops.Mul(features, main), Tensors.Zeros(Shape.Scalar, features.DType, features.Device));
+        var agree = Gradients.Positive(Ops.Mul(features, main));
         var masked = Ops.Mul(features, agree);
         Ops.CopyInto(main, Ops.Slice(masked, 0, 0, 1));
         return masked;

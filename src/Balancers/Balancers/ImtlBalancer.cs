@@ -22,11 +22,11 @@ public sealed class ImtlBalancer(BalancerOptions options) : GramBalancer(options
 {
     private readonly string _variant = options.Word("variant", "g", "g", "l", "h");
     private BalancerParameter? _s;
-    private Tensor? _lossWeights, _scales;
+    private Tensor? _scales;
 
     public override GradientLevel Level => _variant == "l" ? GradientLevel.Losses : base.Level;
 
-    public override Tensor Weights => _variant == "l" ? _lossWeights! : base.Weights;
+    public override Tensor Weights => _variant == "l" ? _scales! : base.Weights;
 
     public override IReadOnlyList<ParameterGroup> ParameterGroups => _s is null ? [] : [_s.Group];
 
@@ -40,7 +40,6 @@ public sealed class ImtlBalancer(BalancerOptions options) : GramBalancer(options
         base.OnAttach();
         if (_variant == "g") return;
         _s = new BalancerParameter("imtl", "log_scale", Filled(0));
-        _lossWeights = Filled(1);
         _scales = Filled(1);
     }
 
@@ -53,7 +52,6 @@ public sealed class ImtlBalancer(BalancerOptions options) : GramBalancer(options
             return;
         }
         Ops.CopyInto(Ops.Unary(UnaryOp.Exp, F.Detach(s)), _scales!);
-        Ops.CopyInto(_scales!, _lossWeights!);
         // IMTL-L's loss Σ (e^s·L − s): for l the whole step; for h only s learns from it (the losses detached), while
         // the shared parameters take IMTL-G's combination and each head its scaled loss's gradient.
         var losses = _variant == "l" ? step.LossVector : F.Detach(step.LossVector);
@@ -101,7 +99,6 @@ public sealed class ImtlBalancer(BalancerOptions options) : GramBalancer(options
     public override void Dispose()
     {
         _s?.Dispose();
-        _lossWeights?.Dispose();
         _scales?.Dispose();
         base.Dispose();
     }

@@ -78,7 +78,7 @@ public sealed class LsbBalancer(BalancerOptions options) : Balancer
         Ops.CopyInto(overall, _lastOverall!);
         _periodsDone++;
         int next = _periodsDone + 1;
-        var measured = Positive(_lastMeans!);
+        var measured = Gradients.Positive(_lastMeans!);
         Ops.CopyInto(Ops.Where(measured, Ops.Div(Ops.Mul(_pi!, _lastOverall!), _lastMeans!), _weights!), _weights!);
         if (next >= 3)
         {
@@ -90,16 +90,13 @@ public sealed class LsbBalancer(BalancerOptions options) : Balancer
             };
             var taskRatio = Ops.Div(_lastMeans!, _beforeLastMeans!);
             var overallRatio = Ops.Div(_lastOverall!, _beforeLastOverall!);
-            var comparable = Ops.Mul(Ops.Mul(measured, Positive(_beforeLastMeans!)), Ops.Mul(Positive(_lastOverall!), Positive(_beforeLastOverall!)));
+            var comparable = Ops.Mul(Ops.Mul(measured, Gradients.Positive(_beforeLastMeans!)), Ops.Mul(Gradients.Positive(_lastOverall!), Gradients.Positive(_beforeLastOverall!)));
             var d = Ops.Scalar(ScalarOp.Pow, Ops.Div(taskRatio, overallRatio), beta);
             Ops.CopyInto(Ops.Where(comparable, d, Tensors.OnesLike(d)), _d!);
         }
         var alpha = Ops.Unary(UnaryOp.Reciprocal, Ops.Sum(Ops.Mul(_pi!, _d!)));
         Ops.CopyInto(Ops.Mul(alpha, Ops.Mul(_d!, _weights!)), _effective!);
     }
-
-    /// <summary>1 where the value is above 0, else 0.</summary>
-    private static Tensor Positive(Tensor values) => Ops.Binary(BinaryOp.Greater, values, Tensors.ZerosLike(values));
 
     public override IEnumerable<(string Name, Tensor State)> State() =>
     [

@@ -1,3 +1,5 @@
+using NativeMtl.Raw;
+
 namespace NativeMtl.Balancers;
 
 /// <summary>
@@ -16,11 +18,12 @@ public sealed class MgdaBalancer(BalancerOptions options) : GramBalancer(options
     protected override double[] Coefficients(double[,] gram, StepContext step)
     {
         int k = gram.GetLength(0);
+        var losses = _normalization.StartsWith("loss", StringComparison.Ordinal) ? Ops.Cast(step.LossVector, DType.Float64).ToArray<double>() : null;
         var norms = Enumerable.Range(0, k).Select(i => _normalization switch
         {
             "l2" => Math.Sqrt(gram[i, i]),
-            "loss" => Loss(step, i),
-            "loss+" => Loss(step, i) * Math.Sqrt(gram[i, i]),
+            "loss" => losses![i],
+            "loss+" => losses![i] * Math.Sqrt(gram[i, i]),
             _ => 1.0,
         }).Select(n => n > 0 ? n : 1).ToArray();
         var scaled = new double[k, k];
@@ -29,6 +32,4 @@ public sealed class MgdaBalancer(BalancerOptions options) : GramBalancer(options
         var alpha = Simplex.MinimumNorm(scaled);
         return alpha.Select((a, i) => a / norms[i]).ToArray();
     }
-
-    private double Loss(StepContext step, int task) => Raw.Ops.Cast(step.Loss(TaskNames[task]), DType.Float64).Item();
 }

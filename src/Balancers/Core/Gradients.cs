@@ -15,6 +15,9 @@ internal static class Gradients
         return Ops.Div(first, denominator);
     }
 
+    /// <summary>1 where the value is above 0, else 0.</summary>
+    public static Tensor Positive(Tensor values) => Ops.Binary(BinaryOp.Greater, values, Tensors.Zeros(Shape.Scalar, values.DType, values.Device));
+
     /// <summary>Row 0 of a Gram matrix: ⟨g_0, g_k⟩ for every k.</summary>
     public static Tensor InnerProductsWithFirst(Tensor gram) => Ops.Reshape(Ops.Slice(gram, 0, 0, 1), gram.Shape[0]);
 
