@@ -7,9 +7,6 @@ namespace NativeMtl.Tests.Balancers;
 
 public class ClassWiseAndAutoLambdaTests
 {
-    private static BalancerOptions Options(params (string Key, object Value)[] values) =>
-        new(values.ToDictionary(v => v.Key, v => (object?)v.Value));
-
     /// <summary>Main task a regresses a target; auxiliary task b has two classes of pixels: on class 0 its target
     /// is a's target (informative), on class 1 fresh noise at every evaluation (pure noise labels).</summary>
     private sealed class NoisyClassObjective(TinyModel model) : ITaskObjective
@@ -41,7 +38,7 @@ public class ClassWiseAndAutoLambdaTests
     {
         using var model = new TinyModel(["a", "b"], seed: 4);
         var objective = new NoisyClassObjective(model);
-        var balancer = (ClassWiseBalancer)BalancerRegistry.Create("classwise", Options(("lr", 0.01), ("warmup", 0.1), ("mode", mode)));
+        var balancer = (ClassWiseBalancer)BalancerRegistry.Create("classwise", TinyProblem.Options(("lr", 0.01), ("warmup", 0.1), ("mode", mode)));
         BalancedTask[] tasks = [new("a", TaskRole.Main), new("b", TaskRole.Auxiliary)];
         using var step = TinyProblem.Step(model, balancer, tasks, lr: 0.05, totalSteps: 200, classCounts: new Dictionary<string, int> { ["b"] = 2 });
         for (int i = 0; i < 200; i++)
@@ -158,7 +155,7 @@ public class ClassWiseAndAutoLambdaTests
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("autolambda", Options(("lr", 0.01))));
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("autolambda", TinyProblem.Options(("lr", 0.01))));
         var (h, g) = Direct(objective, step.Optimizer.Groups, [0.1, 0.1, 0.1], 0.1, 0, null);
         var expected = h.Select(v => 0.1 - 0.01 * Math.Sign(v)).ToArray();
         int encoderSize = (int)model.ParameterGroups.Encoder.Size;
@@ -178,7 +175,7 @@ public class ClassWiseAndAutoLambdaTests
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("autolambda", Options(("every", 2), ("lr", 0.01))));
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("autolambda", TinyProblem.Options(("every", 2), ("lr", 0.01))));
         var runs = Enumerable.Range(0, 3).Select(_ =>
         {
             using var scope = DisposeScope.Enter();
@@ -200,7 +197,7 @@ public class ClassWiseAndAutoLambdaTests
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
-        var balancer = (AutoLambdaBalancer)BalancerRegistry.Create("autolambda", Options(("epsilon_scale", scale)));
+        var balancer = (AutoLambdaBalancer)BalancerRegistry.Create("autolambda", TinyProblem.Options(("epsilon_scale", scale)));
         using var step = TinyProblem.Step(model, balancer, lr: 0.1);
         var (direct, _) = Direct(objective, step.Optimizer.Groups, [0.1, 0.1, 0.1], 0.1, 0, null);
         using var scope = DisposeScope.Enter();
@@ -221,7 +218,7 @@ public class ClassWiseAndAutoLambdaTests
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
-        var balancer = (AutoLambdaBalancer)BalancerRegistry.Create("autolambda", Options(("lr", 0.01)));
+        var balancer = (AutoLambdaBalancer)BalancerRegistry.Create("autolambda", TinyProblem.Options(("lr", 0.01)));
         const double lr = 0.1, decay = 0.5;
         Func<IReadOnlyList<ParameterGroup>, Optimizer> optimizer = name == "sgd"
             ? groups => new Sgd(groups, new SgdOptions(lr, Momentum: 0.9, WeightDecay: decay))

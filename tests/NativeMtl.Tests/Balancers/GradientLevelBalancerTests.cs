@@ -6,16 +6,13 @@ namespace NativeMtl.Tests.Balancers;
 
 public class GradientLevelBalancerTests
 {
-    private static BalancerOptions Options(params (string Key, object Value)[] values) =>
-        new(values.ToDictionary(v => v.Key, v => (object?)v.Value));
-
     [Fact]
     public void AuxiLightMovesEachWeightByLearningRateTimesBetaTimesTheEncoderInnerProduct()
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
         var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", Options(("beta", 0.5))), lr: 0.1);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", TinyProblem.Options(("beta", 0.5))), lr: 0.1);
         using var scope = DisposeScope.Enter();
         var result = step.Run(objective);
         var lambda = TinyProblem.Values(result.Weights);
@@ -38,7 +35,7 @@ public class GradientLevelBalancerTests
         var g0 = TinyProblem.EncoderGradients(model, inner, "a")[0];
         double squared = TinyProblem.Dot(g0, g0), unclamped = 1 - 0.1 * 1000 * squared;
         Assert.True(unclamped < -1, $"λ_b would only reach {unclamped}");
-        var options = minimum is { } m ? Options(("beta", 1000.0), ("min_weight", m)) : Options(("beta", 1000.0));
+        var options = minimum is { } m ? TinyProblem.Options(("beta", 1000.0), ("min_weight", m)) : TinyProblem.Options(("beta", 1000.0));
         using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", options), lr: 0.1);
         using var scope = DisposeScope.Enter();
         var lambda = TinyProblem.Values(step.Run(new Opposing(inner)).Weights);
@@ -52,7 +49,7 @@ public class GradientLevelBalancerTests
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
         var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
-        var options = Options(("initial_weight", 0.25));
+        var options = TinyProblem.Options(("initial_weight", 0.25));
         using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", options));
         using var scope = DisposeScope.Enter();
         step.Run(objective);
@@ -72,7 +69,7 @@ public class GradientLevelBalancerTests
             var z = losses.SharedFeature;
             gz = new[] { "a", "b", "c" }.Select(t => Autograd.Grad(losses.Losses[t], z, retainGraph: true).ToArray<double>()).ToArray();
         }
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", Options(("mode", "feature"), ("beta", 2.0))), lr: 0.05);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("auxilight", TinyProblem.Options(("mode", "feature"), ("beta", 2.0))), lr: 0.05);
         using var scope = DisposeScope.Enter();
         var result = step.Run(objective);
         var lambda = TinyProblem.Values(result.Weights);
@@ -107,7 +104,7 @@ public class GradientLevelBalancerTests
         double[] w = [1, Cos(g[0], g[1]), Cos(g[0], g[2])];
         Assert.All(w.Skip(1), c => Assert.InRange(c, 0.05, 0.95));
         var expected = Enumerable.Range(0, g[0].Length).Select(p => g[0][p] + w[1] * g[1][p] + w[2] * g[2][p]).ToArray();
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gradsim", Options(("weighted", true))));
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gradsim", TinyProblem.Options(("weighted", true))));
         using var scope = DisposeScope.Enter();
         TestData.Close(w, TinyProblem.Values(step.Run(objective).Weights), 1e-12);
         TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
@@ -128,7 +125,7 @@ public class GradientLevelBalancerTests
     public void WeightedGradSimScalesAKeptAuxiliaryGradientByItsCosine()
     {
         using var model = new TinyModel(["a", "b", "c"]);
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gradsim", Options(("weighted", true))));
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("gradsim", TinyProblem.Options(("weighted", true))));
         using var scope = DisposeScope.Enter();
         var weights = TinyProblem.Values(step.Run(new Opposing(new TinyObjective(model))).Weights);
         Assert.Equal([1.0, 0, 1], weights.Select(w => Math.Round(w, 12)).ToArray());
@@ -166,7 +163,7 @@ public class GradientLevelBalancerTests
     public void IalSignMaskingZeroesAuxiliaryEntriesThatConflictWithTheMainGradient()
     {
         using var model = new TinyModel(["a", "b", "c"]);
-        var balancer = (IalBalancer)BalancerRegistry.Create("ial", Options(("sign_mask", true)));
+        var balancer = (IalBalancer)BalancerRegistry.Create("ial", TinyProblem.Options(("sign_mask", true)));
         using var step = TinyProblem.Step(model, balancer);
         using var scope = DisposeScope.Enter();
         var rows = Ops.Concat(0, Tensors.FromArray([3.0, 4, 0], 1, 3), Tensors.FromArray([1.0, -1, 0], 1, 3), Tensors.FromArray([0.0, 2, 0], 1, 3));
@@ -207,7 +204,7 @@ public class GradientLevelBalancerTests
         Assert.All(s, v => Assert.NotEqual(-0.5 * Math.Log(2), v, 3));
         var encoder = model.ParameterGroups.Encoder.Members.Select(m => m.Parameter.Value).ToArray();
         double[] expectedEncoder;
-        var expectedHeads = new Dictionary<string, double[]>();
+        var heads = TinyProblem.HeadGradients(model, objective);
         using (DisposeScope.Enter())
         {
             var losses = objective.Evaluate(false, false);
@@ -221,16 +218,12 @@ public class GradientLevelBalancerTests
                 for (int p = 0; p < combined.Length; p++) combined[p] += r * Norm(g[0]) / Norm(g[t]) * g[t][p];
             }
             expectedEncoder = Autograd.Grad([z], encoder, [Tensors.FromArray(combined, z.Shape)], retainGraph: true).SelectMany(x => x.ToArray<double>()).ToArray();
-            foreach (var (t, k) in new[] { ("a", 0), ("b", 1), ("c", 2) })
-            {
-                var head = model.ParameterGroups[$"heads.{t}"].Members.Select(m => m.Parameter.Value).ToArray();
-                expectedHeads[t] = Autograd.Grad([losses.Losses[t]], head, retainGraph: true).SelectMany(x => x.ToArray<double>()).Select(v => 0.5 * Math.Exp(-2 * s[k]) * v).ToArray();
-            }
         }
         using var scope = DisposeScope.Enter();
         step.Run(objective);
         TestData.Close(expectedEncoder, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-12);
-        foreach (var (t, expected) in expectedHeads) TestData.Close(expected, model.ParameterGroups[$"heads.{t}"].Grads.ToArray<double>(), 1e-12);
+        foreach (var (t, k) in new[] { ("a", 0), ("b", 1), ("c", 2) })
+            TestData.Close(heads[t].Select(v => 0.5 * Math.Exp(-2 * s[k]) * v).ToArray(), model.ParameterGroups[$"heads.{t}"].Grads.ToArray<double>(), 1e-12);
     }
 
     /// <summary>With <c>ema</c> 0.75, r starts at r₀ = 1 − 1/√2; step 1 smooths r₀ with itself (s has not moved yet);
@@ -240,7 +233,7 @@ public class GradientLevelBalancerTests
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
-        var balancer = (IalBalancer)BalancerRegistry.Create("ial", Options(("ema", 0.75)));
+        var balancer = (IalBalancer)BalancerRegistry.Create("ial", TinyProblem.Options(("ema", 0.75)));
         using var step = TinyProblem.Step(model, balancer, lr: 0.1);
         double r0 = 1 - 1 / Math.Sqrt(2);
         using (DisposeScope.Enter()) TestData.Close([1, r0, r0], TinyProblem.Values(step.Run(objective).Weights), 1e-14);
@@ -256,7 +249,7 @@ public class GradientLevelBalancerTests
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("olaux", Options(("every", 2), ("beta", 0.5))));
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("olaux", TinyProblem.Options(("every", 2), ("beta", 0.5))));
         double sum = 0;
         for (int i = 0; i < 2; i++)
         {

@@ -7,9 +7,6 @@ namespace NativeMtl.Tests.Balancers;
 /// real step of each on the tiny model against a plain implementation that materialises the gradients.</summary>
 public class GradientSurgeryTests
 {
-    private static BalancerOptions Options(params (string Key, object Value)[] values) =>
-        new(values.ToDictionary(v => v.Key, v => (object?)v.Value));
-
     private static double[,] Diagonal(params double[] values)
     {
         var g = new double[values.Length, values.Length];
@@ -119,7 +116,7 @@ public class GradientSurgeryTests
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
-        var balancer = (ImtlBalancer)BalancerRegistry.Create("imtl", Options(("variant", "l")));
+        var balancer = (ImtlBalancer)BalancerRegistry.Create("imtl", TinyProblem.Options(("variant", "l")));
         using var step = TinyProblem.Step(model, balancer, lr: 0.1);
         double[] losses;
         using (DisposeScope.Enter())
@@ -144,14 +141,14 @@ public class GradientSurgeryTests
     {
         using var model = new TinyModel(["a", "b", "c"]);
         var objective = new TinyObjective(model);
-        var balancer = (ImtlBalancer)BalancerRegistry.Create("imtl", Options(("variant", "h")));
+        var balancer = (ImtlBalancer)BalancerRegistry.Create("imtl", TinyProblem.Options(("variant", "h")));
         using var step = TinyProblem.Step(model, balancer, lr: 0.1);
         using (DisposeScope.Enter()) step.Run(objective);
         var scale = TinyProblem.Values(balancer.LogScale!).Select(Math.Exp).ToArray();
         Assert.All(scale, e => Assert.NotEqual(1, e, 3));
         var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
         var expected = PlainImtl(g.Select((gk, k) => gk.Select(v => scale[k] * v).ToArray()).ToArray());
-        var heads = HeadGradients(model, objective);
+        var heads = TinyProblem.HeadGradients(model, objective);
         using var scope = DisposeScope.Enter();
         step.Run(objective);
         TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-10);
@@ -290,7 +287,7 @@ public class GradientSurgeryTests
             var g = TinyProblem.EncoderGradients(model, objective, "a", "b", "c");
             double[] losses;
             using (DisposeScope.Enter()) losses = objective.Evaluate(false, false).Losses.Values.Select(l => l.Item()).ToArray();
-            var heads = HeadGradients(model, objective);
+            var heads = TinyProblem.HeadGradients(model, objective);
             double decay = 0.9 / Math.Sqrt(t);
             for (int k = 0; k < 3; k++)
             {
@@ -356,7 +353,7 @@ public class GradientSurgeryTests
             expected = Autograd.Grad([z], encoder, [Tensors.FromArray(y, z.Shape)], retainGraph: true).SelectMany(t => t.ToArray<double>()).ToArray();
         }
         Assert.True(dropped > 0, "no task was dropped anywhere: the test would not see the masks");
-        var heads = HeadGradients(model, objective);
+        var heads = TinyProblem.HeadGradients(model, objective);
         using var step = TinyProblem.Step(model, BalancerRegistry.Create("graddrop"));
         using var scope = DisposeScope.Enter();
         step.Run(objective);
@@ -426,8 +423,8 @@ public class GradientSurgeryTests
         for (int a = 0; a < active.Count; a++)
             for (int k = 0; k < 3; k++) weights[k] += alpha[a + (initialising ? 0 : 3)] * active[a][k];
         if (!initialising) weights = weights.Select(w => w * 3 / weights.Sum(Math.Abs)).ToArray();
-        var heads = HeadGradients(model, objective);
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("pareto_mtl", Options(("preference", 2))));
+        var heads = TinyProblem.HeadGradients(model, objective);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("pareto_mtl", TinyProblem.Options(("preference", 2))));
         using var scope = DisposeScope.Enter();
         TestData.Close(weights, TinyProblem.Values(step.Run(objective).Weights), 1e-8);
         TestData.Close(Combine(g, weights), model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-8);
@@ -460,7 +457,7 @@ public class GradientSurgeryTests
             "gradvac" => PlainGradVac(g, i => TaskOrder.Shuffle(0, 0, i, Enumerable.Range(0, 3).Where(j => j != i).ToArray(), 3)),
             _ => PlainCaGrad(g, 0.4),
         };
-        var heads = HeadGradients(model, objective);
+        var heads = TinyProblem.HeadGradients(model, objective);
         using var step = TinyProblem.Step(model, BalancerRegistry.Create(name));
         using var scope = DisposeScope.Enter();
         var result = step.Run(objective);
@@ -484,7 +481,7 @@ public class GradientSurgeryTests
         }
         var alpha = PlainMinimumNorm(atZ);
         var expected = Combine(TinyProblem.EncoderGradients(model, objective, "a", "b", "c"), alpha);
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("mgda", Options(("at", "feature"))));
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("mgda", TinyProblem.Options(("at", "feature"))));
         using var scope = DisposeScope.Enter();
         var result = step.Run(objective);
         TestData.Close(alpha, TinyProblem.Values(result.Weights), 1e-10);
@@ -512,8 +509,8 @@ public class GradientSurgeryTests
         }
         var shared = Combine(g, alpha);
         double norm = Math.Sqrt(Norm2(shared)), clip = maxNorm > 0 && norm > maxNorm ? maxNorm / norm : 1;
-        var heads = HeadGradients(model, objective);
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create("nash_mtl", Options(("max_norm", maxNorm))));
+        var heads = TinyProblem.HeadGradients(model, objective);
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create("nash_mtl", TinyProblem.Options(("max_norm", maxNorm))));
         using var scope = DisposeScope.Enter();
         step.Run(objective);
         TestData.Close(shared.Select(v => v * clip).ToArray(), model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-10);
@@ -539,24 +536,12 @@ public class GradientSurgeryTests
         }
         var c = name == "imtl" ? PlainImtlCoefficients(atZ) : AlignedMtlBalancer.Solve(GramOf(atZ));
         var expected = Combine(TinyProblem.EncoderGradients(model, objective, "a", "b", "c"), c);
-        using var step = TinyProblem.Step(model, BalancerRegistry.Create(name, Options(("at", "feature"))));
+        using var step = TinyProblem.Step(model, BalancerRegistry.Create(name, TinyProblem.Options(("at", "feature"))));
         using var scope = DisposeScope.Enter();
         var result = step.Run(objective);
         TestData.Close(c, TinyProblem.Values(result.Weights), 1e-10);
         TestData.Close(expected, model.ParameterGroups.Encoder.Grads.ToArray<double>(), 1e-10);
         Assert.Equal((1, 3), (result.EncoderPasses, result.HeadPasses));
-    }
-
-    /// <summary>∂L_t/∂(head t) for every task, flattened in arena order: what each head takes, unweighted.</summary>
-    private static Dictionary<string, double[]> HeadGradients(TinyModel model, TinyObjective objective)
-    {
-        using var scope = DisposeScope.Enter();
-        var losses = objective.Evaluate(false, false);
-        return model.Tasks.ToDictionary(t => t.Name, t =>
-        {
-            var parameters = model.ParameterGroups[$"heads.{t.Name}"].Members.Select(m => m.Parameter.Value).ToArray();
-            return Autograd.Grad([losses.Losses[t.Name]], parameters, retainGraph: true).SelectMany(g => g.ToArray<double>()).ToArray();
-        });
     }
 
     private static double[] Combine(double[][] g, double[] c) =>

@@ -49,14 +49,11 @@ public class LsbBalancerTests
         }
     }
 
-    private static BalancerOptions Options(params (string Key, object Value)[] values) =>
-        new(values.ToDictionary(v => v.Key, v => (object?)v.Value));
-
     /// <summary>With a fixed β of 0.2 (option <c>beta_schedule: fixed</c>), period 3 applies Eq. 10 in full.</summary>
     [Fact]
     public void PeriodThreeAddsDifficultyFactorsNormalizedSoTheOverallLossIsUnchanged()
     {
-        var (balancer, step, model) = Attached(Options(("beta_schedule", "fixed"), ("beta", 0.2)));
+        var (balancer, step, model) = Attached(TinyProblem.Options(("beta_schedule", "fixed"), ("beta", 0.2)));
         using (model)
         using (step)
         {
@@ -131,7 +128,7 @@ public class LsbBalancerTests
     [InlineData("fixed", 0.1, 1.0)]
     public void EachBetaScheduleAndStepSetTheExponentOfPeriodFour(string schedule, double betaStep, double beta)
     {
-        var (balancer, step, model) = Attached(Options(("beta_schedule", schedule), ("beta_step", betaStep)));
+        var (balancer, step, model) = Attached(TinyProblem.Options(("beta_schedule", schedule), ("beta_step", betaStep)));
         using (model)
         using (step)
         {
@@ -148,7 +145,7 @@ public class LsbBalancerTests
     [Fact]
     public void ATaskWithAZeroMeanLossKeepsItsWeight()
     {
-        var (balancer, step, model) = Attached(Options(("beta_schedule", "fixed")));
+        var (balancer, step, model) = Attached(TinyProblem.Options(("beta_schedule", "fixed")));
         using (model)
         using (step)
         {

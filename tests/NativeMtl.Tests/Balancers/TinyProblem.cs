@@ -82,6 +82,22 @@ internal static class TinyProblem
         return tasks.Select(t => Autograd.Grad([losses.Losses[t]], parameters, retainGraph: true).SelectMany(g => g.ToArray<double>()).ToArray()).ToArray();
     }
 
+    /// <summary>∂L_t/∂(head t) for every task, flattened in arena order: what each head takes, unweighted.</summary>
+    public static Dictionary<string, double[]> HeadGradients(TinyModel model, TinyObjective objective)
+    {
+        using var scope = DisposeScope.Enter();
+        var losses = objective.Evaluate(false, false);
+        return model.Tasks.ToDictionary(t => t.Name, t =>
+        {
+            var parameters = model.ParameterGroups[$"heads.{t.Name}"].Members.Select(m => m.Parameter.Value).ToArray();
+            return Autograd.Grad([losses.Losses[t.Name]], parameters, retainGraph: true).SelectMany(g => g.ToArray<double>()).ToArray();
+        });
+    }
+
+    /// <summary>Balancer options from (key, value) pairs.</summary>
+    public static BalancerOptions Options(params (string Key, object Value)[] values) =>
+        new(values.ToDictionary(v => v.Key, v => (object?)v.Value));
+
     public static double Dot(double[] a, double[] b) => a.Zip(b, (x, y) => x * y).Sum();
 
     public static double[] Values(Tensor t) => Ops.Cast(t, DType.Float64).ToArray<double>();

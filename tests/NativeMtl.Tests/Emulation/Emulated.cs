@@ -72,34 +72,28 @@ internal sealed class Twin : IDisposable
     public double[] Gpu() => Read(Emulated.Backend, _gpu);
 
     /// <summary>Every element of the buffer agrees within tol·max(1, |cpu|); NaN matches NaN, ±∞ matches itself.</summary>
-    public void AssertClose(double tolerance)
-    {
-        var (cpu, gpu) = (Cpu(), Gpu());
-        for (int i = 0; i < cpu.Length; i++)
-        {
-            double c = cpu[i], g = gpu[i];
-            bool same = double.IsNaN(c) ? double.IsNaN(g) : double.IsInfinity(c) ? c == g : Math.Abs(c - g) <= tolerance * Math.Max(1, Math.Abs(c));
-            Assert.True(same, $"element {i}: CPU {c:R}, emulated CUDA {g:R}");
-        }
-    }
+    public void AssertClose(double tolerance) =>
+        AssertEach((c, g) => double.IsNaN(c) ? double.IsNaN(g) : double.IsInfinity(c) ? c == g : Math.Abs(c - g) <= tolerance * Math.Max(1, Math.Abs(c)));
 
     public void AssertEqual() => AssertClose(0);
 
     /// <summary>Every element agrees within tol·|cpu| plus one unit in the last place of the dtype at the CPU's value:
     /// no absolute floor, so tiny and denormal results (exp(−100) in Float32) are held as closely as large ones and a
     /// flush to zero shows; zeros agree in sign; NaN matches NaN, ±∞ matches itself.</summary>
-    public void AssertRelativelyClose(double tolerance)
+    public void AssertRelativelyClose(double tolerance) => AssertEach((c, g) =>
+    {
+        double magnitude = Math.Abs(c);
+        double ulp = DType == DType.Float32 ? MathF.BitIncrement((float)magnitude) - (float)magnitude : Math.BitIncrement(magnitude) - magnitude;
+        return double.IsNaN(c) ? double.IsNaN(g)
+            : c == 0 ? g == 0 && double.IsNegative(c) == double.IsNegative(g)
+            : double.IsInfinity(c) ? c == g : Math.Abs(c - g) <= tolerance * magnitude + ulp;
+    });
+
+    private void AssertEach(Func<double, double, bool> same)
     {
         var (cpu, gpu) = (Cpu(), Gpu());
         for (int i = 0; i < cpu.Length; i++)
-        {
-            double c = cpu[i], g = gpu[i], magnitude = Math.Abs(c);
-            double ulp = DType == DType.Float32 ? MathF.BitIncrement((float)magnitude) - (float)magnitude : Math.BitIncrement(magnitude) - magnitude;
-            bool same = double.IsNaN(c) ? double.IsNaN(g)
-                : c == 0 ? g == 0 && double.IsNegative(c) == double.IsNegative(g)
-                : double.IsInfinity(c) ? c == g : Math.Abs(c - g) <= tolerance * magnitude + ulp;
-            Assert.True(same, $"element {i}: CPU {c:R}, emulated CUDA {g:R}");
-        }
+            Assert.True(same(cpu[i], gpu[i]), $"element {i}: CPU {cpu[i]:R}, emulated CUDA {gpu[i]:R}");
     }
 
     private double[] Read(IBackend backend, DeviceBuffer buffer)
