@@ -54,7 +54,7 @@ public sealed class AutoLambdaBalancer(BalancerOptions options) : Balancer
         var groups = step.Optimizer.Groups;
         var saved = groups.Select(g => Ops.Clone(g.Values)).ToArray();
         foreach (var copy in saved) copy.MemoryRole = MemoryRole.BalancerBuffer;
-        using var buffers = step.KeepingBuffers();
+        using var buffers = step.Model.KeepingBuffers();
 
         step.LookAheadBackward(step.WeightedSum(_lambda!));
         VirtualStep(step);

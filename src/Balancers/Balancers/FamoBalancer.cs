@@ -47,7 +47,7 @@ public sealed class FamoBalancer(BalancerOptions options) : Balancer
     public override void AfterUpdate(StepContext step)
     {
         Tensor after;
-        using (step.KeepingBuffers()) after = Ops.Scalar(ScalarOp.MulAdd, step.EvaluateLosses(), 1, Floor);
+        using (step.Model.KeepingBuffers()) after = Ops.Scalar(ScalarOp.MulAdd, step.EvaluateLosses(), 1, Floor);
         var delta = Ops.Sub(Ops.Unary(UnaryOp.Log, _before!), Ops.Unary(UnaryOp.Log, after));
         Ops.AdamStep(_logits!, SoftmaxTransposeTimes(Ops.Softmax(_logits!, 0), delta), _m!, _v!, new AdamOptions(_rate, WeightDecay: _decay), ++_updates);
     }

@@ -166,24 +166,6 @@ public sealed class StepContext
         MainTasks.Select(t => lookAhead.Losses[t.Name]).Aggregate(F.Add).Backward();
     }
 
-    /// <summary>Puts the model's buffers (batch-norm running statistics) back as they are now when disposed, for
-    /// forward passes that look around rather than train (Auto-λ's look-ahead, FAMO's second evaluation).</summary>
-    public IDisposable KeepingBuffers() => new BufferSnapshot(Model);
-
-    private sealed class BufferSnapshot(MtlModel model) : IDisposable
-    {
-        private readonly (Tensor Buffer, Tensor Copy)[] _saved = model.NamedBuffers().Select(b => (b.Buffer, Ops.Clone(b.Buffer).DetachFromScope())).ToArray();
-
-        public void Dispose()
-        {
-            foreach (var (buffer, copy) in _saved)
-            {
-                Ops.CopyInto(copy, buffer);
-                copy.Dispose();
-            }
-        }
-    }
-
     /// <summary>Look-ahead level: the task losses [K] of this step's batch at the parameters as they are now,
     /// without recording a graph.</summary>
     public Tensor EvaluateLosses()

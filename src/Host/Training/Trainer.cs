@@ -127,9 +127,9 @@ internal sealed class Trainer : IDisposable
     public (long Activations, long Balancer, long Batches) EstimateStepMemory()
     {
         const int side = 64;
-        var snapshot = Model.NamedBuffers().Select(b => (b.Buffer, Copy: Ops.Clone(b.Buffer).DetachFromScope())).ToArray();
         ulong draws = Model.Generator.Offset;
         long activations;
+        using (Model.KeepingBuffers())
         using (var scope = DisposeScope.Enter())
         {
             var x = Tensors.Zeros(new Shape(1, Model.InChannels, side, side), device: Device);
@@ -138,11 +138,6 @@ internal sealed class Trainer : IDisposable
             var output = Model.Forward(x);
             output.Predictions.Values.Concat(output.AuxiliaryPredictions.Values).Select(p => F.Mean(p)).Aggregate(F.Add).Backward();
             activations = MemoryCounters.PeakBytes - before;
-        }
-        foreach (var (buffer, copy) in snapshot)
-        {
-            Ops.CopyInto(copy, buffer);
-            copy.Dispose();
         }
         Model.Generator.Offset = draws;
         Step.Optimizer.ZeroGrad();

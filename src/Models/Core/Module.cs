@@ -61,6 +61,25 @@ public abstract class Module : IDisposable
             foreach (var item in child.NamedBuffers($"{prefix}{name}.")) yield return item;
     }
 
+    /// <summary>Puts the buffers (batch-norm running statistics) back as they are now when disposed, for forward
+    /// passes that probe or look around rather than train.</summary>
+    public IDisposable KeepingBuffers() => new BufferSnapshot(this);
+
+    private sealed class BufferSnapshot(Module module) : IDisposable
+    {
+        private readonly (Tensor Buffer, Tensor Copy)[] _saved =
+            module.NamedBuffers().Select(b => (b.Buffer, Raw.Ops.Clone(b.Buffer).DetachFromScope())).ToArray();
+
+        public void Dispose()
+        {
+            foreach (var (buffer, copy) in _saved)
+            {
+                Raw.Ops.CopyInto(copy, buffer);
+                copy.Dispose();
+            }
+        }
+    }
+
     public IEnumerable<(string Path, Module Module)> NamedChildren() => _children;
 
     /// <summary>Every module below this one, depth first, with its path ("layer3.0.conv2").</summary>
