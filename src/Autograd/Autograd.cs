@@ -10,7 +10,7 @@ namespace NativeMtl;
 /// A backward pass can be split at an intermediate z: Grad(loss_t, z) per head, combine, then
 /// z.Backward(combined) once through the encoder.
 /// </summary>
-public static class Autograd
+public static partial class Autograd
 {
     /// <summary>
     /// Gives <paramref name="output"/> its tangent when an input carries one (forward mode), and records a node for
@@ -21,13 +21,16 @@ public static class Autograd
     /// until its rule has run, so the caller may dispose its own handles at once; save only what the rule reads for
     /// the inputs that need a gradient (<see cref="NeedsGradient"/> tells which). The rule gets the output gradient,
     /// the saved tensors and which inputs need one, and returns a gradient of each input's shape (or null).</para>
+    /// <para>Stacked (optional): the same rule for several output gradients at once, used by
+    /// <see cref="BackwardStacked"/>; without one, that pass runs <paramref name="backward"/> once per gradient.</para>
     /// </summary>
-    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor?[] saved, BackwardRule backward, JvpRule? jvp = null)
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor?[] saved, BackwardRule backward, JvpRule? jvp = null,
+        StackedBackwardRule? stacked = null)
     {
         if (inputs.Any(i => i.Tangent is not null)) output.Tangent = Tangent(name, output, inputs, jvp);
         if (!GradMode.IsEnabled || !inputs.Any(i => i.RequiresGrad)) return output;
         var held = saved.Select(t => t?.SaveForBackward(name)).ToArray();
-        output.GradFn = new Node(name, inputs.Select(EdgeTo).ToArray(), inputs.Select(i => i.Shape).ToArray(), held, backward);
+        output.GradFn = new Node(name, inputs.Select(EdgeTo).ToArray(), inputs.Select(i => i.Shape).ToArray(), held, backward, stacked);
         return output;
     }
 

@@ -19,16 +19,18 @@ internal readonly record struct Edge(Node? Node, Tensor? Leaf)
 internal sealed class Node : IGradFn
 {
     private BackwardRule? _backward;
+    private StackedBackwardRule? _stacked;
     private Tensor?[] _saved;
     private int _references = 1;
 
-    public Node(string name, Edge[] next, Shape[] inputShapes, Tensor?[] saved, BackwardRule backward)
+    public Node(string name, Edge[] next, Shape[] inputShapes, Tensor?[] saved, BackwardRule backward, StackedBackwardRule? stacked)
     {
         Name = name;
         Next = next;
         InputShapes = inputShapes;
         _saved = saved;
         _backward = backward;
+        _stacked = stacked;
         foreach (var edge in next) edge.Node?.AddReference();
     }
 
@@ -45,13 +47,26 @@ internal sealed class Node : IGradFn
     {
         var rule = _backward ?? throw new InvalidOperationException(
             $"backward through {Name} a second time: its saved tensors were released; pass retainGraph: true to the first pass");
-        return rule(gradOutput, _saved, Next.Select(e => !e.IsNone).ToArray());
+        return rule(gradOutput, _saved, NeedsGradient);
     }
+
+    /// <summary>Whether the op gave a rule that takes several output gradients at once (<see cref="BackwardStacked"/>).</summary>
+    public bool HasStackedRule => _stacked is not null;
+
+    /// <summary>Gradients [m, …input shape] for each input, given m output gradients stacked as [m, …output shape].</summary>
+    public Tensor?[] BackwardStacked(Tensor gradOutputs)
+    {
+        var rule = _stacked ?? throw new InvalidOperationException($"{Name} has no stacked backward rule");
+        return rule(gradOutputs, _saved, NeedsGradient);
+    }
+
+    private bool[] NeedsGradient => Next.Select(e => !e.IsNone).ToArray();
 
     /// <summary>Disposes the saved tensors: their memory goes unless another handle still holds it.</summary>
     public void ReleaseSaved()
     {
         _backward = null;
+        _stacked = null;
         foreach (var t in _saved) t?.Dispose();
         _saved = [];
     }
@@ -88,3 +103,9 @@ public delegate Tensor JvpRule(IReadOnlyList<Tensor?> tangents);
 /// (null where none is needed). A rule reads tensor data only through <paramref name="saved"/>: the inputs' own
 /// handles may be gone by the time it runs.</summary>
 public delegate Tensor?[] BackwardRule(Tensor gradOutput, IReadOnlyList<Tensor?> saved, bool[] needsGradient);
+
+/// <summary>A backward rule for m output gradients at once, stacked on a new leading axis ([m, …output shape]); it
+/// returns each input's m gradients stacked the same way ([m, …input shape], or null where none is needed). What an op
+/// gives when its m backward calls can be one call (a convolution takes the m gradients as a batch m times larger), so
+/// a pass that carries several roots' gradients together runs it once per op instead of once per root.</summary>
+public delegate Tensor?[] StackedBackwardRule(Tensor gradOutputs, IReadOnlyList<Tensor?> saved, bool[] needsGradient);

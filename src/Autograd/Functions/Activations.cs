@@ -34,23 +34,19 @@ public static partial class F
 
     /// <summary>max(x, 0). Its rule reads the output (y &gt; 0 exactly where x &gt; 0), which the next layer
     /// usually saves anyway, so the input can go as soon as its handle does.</summary>
-    public static Tensor Relu(Tensor x)
-    {
-        var y = Ops.Unary(UnaryOp.Relu, x);
-        return Autograd.Record("Relu", y, [x], [y], (gy, s, _) => [Ops.Binary(BinaryOp.ReluGrad, gy, s[0]!)], t => Ops.Binary(BinaryOp.ReluGrad, t[0]!, y));
-    }
+    public static Tensor Relu(Tensor x) => Activation("Relu", x, UnaryOp.Relu, BinaryOp.ReluGrad);
 
-    public static Tensor Sigmoid(Tensor x)
-    {
-        var y = Ops.Unary(UnaryOp.Sigmoid, x);
-        return Autograd.Record("Sigmoid", y, [x], [y], (gy, s, _) => [Ops.Binary(BinaryOp.SigmoidGrad, gy, s[0]!)],
-            t => Ops.Binary(BinaryOp.SigmoidGrad, t[0]!, y));
-    }
+    public static Tensor Sigmoid(Tensor x) => Activation("Sigmoid", x, UnaryOp.Sigmoid, BinaryOp.SigmoidGrad);
 
-    public static Tensor Tanh(Tensor x)
+    public static Tensor Tanh(Tensor x) => Activation("Tanh", x, UnaryOp.Tanh, BinaryOp.TanhGrad);
+
+    /// <summary>y = f(x) for an activation whose slope is read from y: its gradient, its tangent and its stacked
+    /// gradients are each one binary op with y (broadcast over the stacking axis for the last).</summary>
+    private static Tensor Activation(string name, Tensor x, UnaryOp f, BinaryOp timesSlope)
     {
-        var y = Ops.Unary(UnaryOp.Tanh, x);
-        return Autograd.Record("Tanh", y, [x], [y], (gy, s, _) => [Ops.Binary(BinaryOp.TanhGrad, gy, s[0]!)], t => Ops.Binary(BinaryOp.TanhGrad, t[0]!, y));
+        var y = Ops.Unary(f, x);
+        return Autograd.Record(name, y, [x], [y], (gy, s, _) => [Ops.Binary(timesSlope, gy, s[0]!)], t => Ops.Binary(timesSlope, t[0]!, y),
+            stacked: (gys, s, _) => [Ops.Binary(timesSlope, gys, s[0]!)]);
     }
 
     /// <summary>min(max(x, min), max); the gradient passes where min ≤ x ≤ max, as in PyTorch.</summary>

@@ -14,15 +14,20 @@ namespace NativeMtl.Balancers;
 /// arena), so neither a K×P matrix nor a second row is held; <c>jvp</c> takes all of them from one forward-mode pass
 /// along g_0 (DESIGN §13: the tangent of L_i along g_0 is ⟨g_0, g_i⟩), then one backward pass of Σ_aux λ_i L_i, so its
 /// cost does not grow with the number of auxiliary tasks; <c>feature</c> takes them at the shared feature z instead
-/// (one encoder pass).
+/// (one encoder pass). Option <c>gram: layerwise</c> (mode exact only) takes the inner products from one backward pass
+/// that carries every task's gradient stacked (<see cref="StepContext.LayerwiseGram"/>), then one backward pass of
+/// Σ λ_k L_k: not even g_0's row is held.
 /// </summary>
 public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
 {
     private readonly double _beta = options.Number("beta", 0.1);
     private readonly double _initial = options.Number("initial_weight", 1);
     private readonly double _minimum = options.Number("min_weight", 0);
-    private readonly string _mode = options.Word("mode", "exact", "exact", "jvp", "feature");
+    private readonly string _mode = Mode(options);
+    private readonly bool _layerwise = GramBalancer.IsLayerwise(options, "auxilight", Mode(options) == "exact" ? null : $"mode: {Mode(options)}");
     private Tensor? _lambda, _innerProducts, _auxiliaryMask;
+
+    private static string Mode(BalancerOptions options) => options.Word("mode", "exact", "exact", "jvp", "feature");
 
     public override GradientLevel Level => _mode == "feature" ? GradientLevel.Feature : GradientLevel.Parameters;
 
@@ -50,7 +55,8 @@ public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
                 ForwardModeInnerProducts(step);
                 break;
             default:
-                StreamSharedGradients(step);
+                if (_layerwise) LayerwiseInnerProducts(step);
+                else StreamSharedGradients(step);
                 break;
         }
     }
@@ -86,6 +92,17 @@ public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
                 pass.AddToArena(member, g, k);
             });
         }
+    }
+
+    /// <summary>Every ⟨g_i, g_j⟩ from one stacked backward pass (row 0's are the ones λ needs), then one backward pass of
+    /// Σ λ_k·L_k into the encoder; the heads take λ_k times their own gradients, as in the exact mode.</summary>
+    private void LayerwiseInnerProducts(StepContext step)
+    {
+        var gram = step.LayerwiseGram(TaskNames);
+        int main = IndexOf(MainTask);
+        Ops.CopyInto(Ops.Reshape(Ops.Slice(gram, 0, main, main + 1), -1), _innerProducts!);
+        step.BackwardCombination(TaskNames, _lambda!);
+        step.ApplyHeadGradients(_lambda!);
     }
 
     /// <summary>g_0 from one backward pass; one backward pass of Σ_aux λ_i·L_i (with the auxiliary modules) on the graph

@@ -1,3 +1,4 @@
+using NativeMtl.Kernels;
 using NativeMtl.Models;
 using NativeMtl.Raw;
 
@@ -230,6 +231,59 @@ public sealed class StepContext
                     Ops.AddInto(leaf.Grad!, scaled);
                 }
             }
+        }, retainGraph: true);
+    }
+
+    /// <summary>Parameters level, layerwise (DESIGN §14): the K×K Gram matrix G[i, j] = ⟨∂L_i/∂θ_encoder, ∂L_j/∂θ_encoder⟩
+    /// (Float64) of the given tasks from one backward pass that carries their K gradients stacked: each encoder parameter
+    /// adds its K gradients' inner products to G the moment they are complete and drops them, so no K×P matrix exists.
+    /// Each task's gradients of the parameters after z are kept for <see cref="ApplyHeadGradients"/>; the graph stays for
+    /// <see cref="BackwardCombination"/>.</summary>
+    public Tensor LayerwiseGram(IReadOnlyList<string> tasks)
+    {
+        var gram = Tensors.Zeros(new Shape(tasks.Count, tasks.Count), DType.Float64, Encoder.Values.Device);
+        var encoder = new HashSet<Tensor>(Encoder.Members.Select(m => m.Parameter.Value), ReferenceEqualityComparer.Instance);
+        var heads = tasks.Select(_ => new Tensor?[_headParameters.Length]).ToArray();
+        EncoderPasses++;
+        Autograd.BackwardStacked(tasks.Select(Loss).ToArray(), [.. encoder, .. _headParameters], (leaf, roots, rows) =>
+        {
+            // A scope of its own, so that no view outlives the rows unless kept: a head's row stays for ApplyHeadGradients.
+            using var scope = DisposeScope.Enter();
+            using (rows)
+            {
+                if (encoder.Contains(leaf)) AddGram(gram, roots, Ops.Cast(Ops.GradientGram(Ops.Reshape(rows, roots.Length, -1)), DType.Float64));
+                else
+                    for (int r = 0; r < roots.Length; r++)
+                        heads[roots[r]][Array.IndexOf(_headParameters, leaf)] = Ops.Reshape(Ops.Slice(rows, 0, r, r + 1), leaf.Shape.ToArray()).MoveToOuterScope();
+            }
+        }, retainGraph: true);
+        for (int k = 0; k < tasks.Count; k++) _headGradients[tasks[k]] = heads[k];
+        return gram;
+    }
+
+    /// <summary>G[roots[a], roots[b]] += part[a, b].</summary>
+    private static void AddGram(Tensor gram, int[] roots, Tensor part)
+    {
+        if (roots.Length == gram.Shape[0])
+        {
+            Ops.AddInto(gram, part);
+            return;
+        }
+        for (int a = 0; a < roots.Length; a++)
+            for (int b = 0; b < roots.Length; b++)
+                Ops.AddInto(Ops.Slice(Ops.Slice(gram, 0, roots[a], roots[a] + 1), 1, roots[b], roots[b] + 1), Ops.Slice(Ops.Slice(part, 0, a, a + 1), 1, b, b + 1));
+    }
+
+    /// <summary>Parameters level, layerwise, last: one backward pass of Σ_k c_k·L_k (c a [K] vector in the order of
+    /// <paramref name="tasks"/>, taken as constants) into the encoder's arena only; the heads take what
+    /// <see cref="ApplyHeadGradients"/> gives them.</summary>
+    public void BackwardCombination(IReadOnlyList<string> tasks, Tensor coefficients)
+    {
+        EncoderPasses++;
+        var total = F.Sum(F.Mul(F.Concat(0, tasks.Select(t => F.Reshape(Loss(t), 1)).ToArray()), F.Detach(coefficients)));
+        Autograd.Backward([total], [null], Encoder.Members.Select(m => m.Parameter.Value).ToArray(), (leaf, g) =>
+        {
+            using (g) Ops.AddInto(leaf.Grad!, g);
         }, retainGraph: true);
     }
 

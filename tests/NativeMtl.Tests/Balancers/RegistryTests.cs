@@ -31,7 +31,7 @@ public class RegistryTests
     {
         var options = new BalancerOptions(new Dictionary<string, object?> { ["bta"] = 0.1 });
         var e = Assert.Throws<ArgumentException>(() => BalancerRegistry.Create("auxilight", options));
-        Assert.Equal("balancer auxilight: unknown option 'bta' (known: beta, initial_weight, min_weight, mode)", e.Message);
+        Assert.Equal("balancer auxilight: unknown option 'bta' (known: beta, gram, initial_weight, min_weight, mode)", e.Message);
     }
 
     [Fact]

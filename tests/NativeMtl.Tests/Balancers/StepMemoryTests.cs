@@ -40,6 +40,17 @@ public class StepMemoryTests
         Assert.Equal(4 * bench.EncoderParameterCount, memory.AtPeak.BalancerBuffers);
     }
 
+    /// <summary>The matrix mode holds the K×P matrix at the step's peak (3 tasks × the encoder in Float32); the layerwise
+    /// mode holds no balancer buffer at all.</summary>
+    [Theory]
+    [InlineData("pcgrad", 3)]
+    [InlineData("pcgrad[gram=layerwise]", 0)]
+    public void OnlyTheMatrixModeHoldsTheGradientMatrix(string balancer, int rows)
+    {
+        using var bench = new BalancerStepBench(balancer, Device.Cpu, new StepBenchConfig());
+        Assert.Equal(rows * 4 * bench.EncoderParameterCount, bench.MeasureStep().AtPeak.BalancerBuffers);
+    }
+
     /// <summary>What a balancer keeps from step to step is counted: DB-MTL's K×P moving buffer (3 tasks × the encoder
     /// in Float32), GradVac's K×K targets (Float64), nothing for Equal.</summary>
     [Theory]
@@ -145,5 +156,29 @@ public class GradientRowMemoryTests
         var direct = Autograd.Grad([context.Loss("b")], model.ParameterGroups.Encoder.Members.Select(m => m.Parameter.Value).ToArray(), retainGraph: true)
             .SelectMany(g => g.ToArray<float>()).ToArray();
         Assert.Equal(direct, Ops.Reshape(Ops.Slice(rows, 0, 1, 2), -1).ToArray<float>());
+    }
+
+    /// <summary>The layerwise Gram matrix: right, and the peak over the start one layer's task gradients, not the matrix.</summary>
+    [Fact]
+    public void TheLayerwiseGramHoldsOneLayersTaskGradientsAtATime()
+    {
+        using var model = new WideModel();
+        var objective = new Squares(model);
+        using var optimizer = new Sgd(model.ParameterGroups.All, new SgdOptions(0.1));
+        using var scope = DisposeScope.Enter();
+        var context = new StepContext(model, TinyProblem.AuxiliarySetup, objective.Evaluate(false, false), objective, optimizer, 0, 1, 0, false);
+        long encoder = 4 * model.ParameterGroups.Encoder.Size, largest = 4 * (64 * 64);
+        long before = MemoryCounters.LiveBytes;
+        MemoryCounters.ResetPeaks();
+        var gram = context.LayerwiseGram(["a", "b", "c"]);
+        // One layer's three task gradients and the small gradients flowing through the graph; views of the rows kept past
+        // their layer (the first version's bug) held all of them: 3 × the encoder.
+        Assert.True(MemoryCounters.PeakBytes - before <= 3 * largest + encoder / 8,
+            $"peak {MemoryCounters.PeakBytes - before} bytes over the start; one layer's three gradients are {3 * largest}");
+        var parameters = model.ParameterGroups.Encoder.Members.Select(m => m.Parameter.Value).ToArray();
+        var direct = new[] { "a", "b", "c" }.Select(t => Autograd.Grad([context.Loss(t)], parameters, retainGraph: true)
+            .SelectMany(p => p.ToArray<float>()).Select(v => (double)v).ToArray()).ToArray();
+        var expected = direct.SelectMany(i => direct.Select(j => TinyProblem.Dot(i, j))).ToArray();
+        TestData.Close(expected, gram.ToArray<double>(), 1e-5);
     }
 }

@@ -131,7 +131,7 @@ public class ConfigTests
 
     [Fact]
     public void AnUnknownBalancerOptionIsAnErrorAtItsLine() =>
-        Assert.Equal("config run.yaml line 4: balancer: balancer auxilight: unknown option 'betta' (known: beta, initial_weight, min_weight, mode)",
+        Assert.Equal("config run.yaml line 4: balancer: balancer auxilight: unknown option 'betta' (known: beta, gram, initial_weight, min_weight, mode)",
             ErrorOf("seed: 0\nbalancer:\n  name: auxilight\n  betta: 0.2\n"));
 
     [Fact]
