@@ -12,6 +12,39 @@ public sealed record SceneObject(int InstanceId, int ClassId, IReadOnlyList<Prim
         double x = Math.Max(Math.Abs(min.X), Math.Abs(max.X)), y = Math.Max(Math.Abs(min.Y), Math.Abs(max.Y)), z = Math.Max(Math.Abs(min.Z), Math.Abs(max.Z));
         return Math.Sqrt(x * x + y * y + z * z);
     });
+
+    /// <summary>Points on the object's surface, in its frame: where rays on a <paramref name="perSide"/>×<paramref name="perSide"/>
+    /// grid, parallel to each axis in both directions across the object's bounding box, first meet it (what a scanner
+    /// would see from six sides; cavities hidden from all six are missed). The model points of pose metrics.</summary>
+    public IReadOnlyList<Vec3> SurfacePoints(int perSide)
+    {
+        var min = new Vec3(Parts.Min(p => p.Bounds.Min.X), Parts.Min(p => p.Bounds.Min.Y), Parts.Min(p => p.Bounds.Min.Z));
+        var max = new Vec3(Parts.Max(p => p.Bounds.Max.X), Parts.Max(p => p.Bounds.Max.Y), Parts.Max(p => p.Bounds.Max.Z));
+        double[] lo = [min.X, min.Y, min.Z], hi = [max.X, max.Y, max.Z];
+        var points = new List<Vec3>();
+        var hit = new SurfaceHit();
+        for (int axis = 0; axis < 3; axis++)
+        {
+            int a = (axis + 1) % 3, b = (axis + 2) % 3;
+            foreach (int sign in new[] { 1, -1 })
+                for (int i = 0; i < perSide; i++)
+                    for (int j = 0; j < perSide; j++)
+                    {
+                        var origin = new double[3];
+                        origin[a] = lo[a] + (i + 0.5) / perSide * (hi[a] - lo[a]);
+                        origin[b] = lo[b] + (j + 0.5) / perSide * (hi[b] - lo[b]);
+                        origin[axis] = sign > 0 ? lo[axis] - 1 : hi[axis] + 1;
+                        var direction = new double[3];
+                        direction[axis] = sign;
+                        Vec3 o = new(origin[0], origin[1], origin[2]), d = new(direction[0], direction[1], direction[2]);
+                        double nearest = double.PositiveInfinity;
+                        foreach (var part in Parts)
+                            if (part.Intersect(o, d, nearest, ref hit)) nearest = hit.T;
+                        if (double.IsFinite(nearest)) points.Add(o + nearest * d);
+                    }
+        }
+        return points;
+    }
 }
 
 /// <summary>An axis-aligned room: x in [−Width/2, Width/2], floor at y = 0, ceiling at y = Height,

@@ -29,7 +29,12 @@ public static class SceneRenderer
         return sample;
     }
 
-    public static SampleInfo Render(Scene scene, long index, SampleView target)
+    public static SampleInfo Render(Scene scene, long index, SampleView target) =>
+        Render(scene, index, target, scene.Camera.Intrinsics(target.Height, target.Width));
+
+    /// <summary>Renders through given intrinsics instead of the camera's field of view over the whole target: a crop of
+    /// the camera's image, say, whose intrinsics are the image's shifted and scaled (<see cref="PoseCrops"/>).</summary>
+    public static SampleInfo Render(Scene scene, long index, SampleView target, CameraIntrinsics intrinsics)
     {
         int height = target.Height, width = target.Width, pixels = height * width;
         if (target.Image.Length != 3 * pixels || target.Labels.Length != pixels || target.Depth.Length != pixels
@@ -37,7 +42,6 @@ public static class SceneRenderer
             || target.Instances.Length != pixels || target.ObjectCoordinates.Length != 3 * pixels)
             throw new ArgumentException($"SceneRenderer: the target does not hold every field of a {height}×{width} sample");
 
-        var intrinsics = scene.Camera.Intrinsics(height, width);
         var worldFromCamera = scene.Camera.WorldFromCamera;
         var cameraFromWorld = worldFromCamera.Inverse();
         var placed = scene.Objects.Select(o => new PlacedObject(o, cameraFromWorld.Compose(o.WorldFromObject))).ToArray();
