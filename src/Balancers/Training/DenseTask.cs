@@ -36,6 +36,28 @@ public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func
             b => b.Instances ?? throw new ArgumentException("task coordinates: this dataset has no instance masks (only the synthetic scenes do)")),
         _ => throw new ArgumentException($"unknown task '{name}' (known: {string.Join(", ", Known)})"),
     };
+
+    /// <summary>The tasks of the pose data (<see cref="PoseCrops"/>), by their config names: pose (the main task, object
+    /// coordinates and mask), and the auxiliary tasks that cost no annotation.</summary>
+    public static IReadOnlyList<string> KnownOnPose { get; } = ["pose", "depth", "normal", "curvature", "reconstruction"];
+
+    /// <summary>A task of the pose data by its config name. Every task but pose is an L1 loss confined to the object's true
+    /// mask (seed 000 Eq. 12): depth (Δdepth on crops, depth on full images), normals, curvatures and the input image
+    /// (reconstruction).</summary>
+    public static DenseTask CreateOnPose(string name, TaskRole role)
+    {
+        static Tensor ObjectMask(DenseBatch b) => b.Instances ?? throw new ArgumentException("pose tasks need the pose data's object masks");
+        return name switch
+        {
+            "pose" => new(new TaskSpec("pose", 5, TaskKind.Regression), role, new PoseLoss(), b => PoseLoss.Target(
+                b.ObjectCoordinates ?? throw new ArgumentException("task pose needs the pose data's object coordinates"), ObjectMask(b))),
+            "depth" => new(TaskSpec.Depth(), role, new MaskedL1Loss(), b => b.Depth, ObjectMask),
+            "normal" => new(TaskSpec.Normal(), role, new MaskedL1Loss(), b => b.Normals, ObjectMask),
+            "curvature" => new(TaskSpec.Curvature(), role, new MaskedL1Loss(), b => b.Curvature!, ObjectMask),
+            "reconstruction" => new(new TaskSpec("reconstruction", 3, TaskKind.Regression), role, new MaskedL1Loss(), b => b.Image, ObjectMask),
+            _ => throw new ArgumentException($"unknown task '{name}' on the pose data (known: {string.Join(", ", KnownOnPose)})"),
+        };
+    }
 }
 
 /// <summary>How a task's pixels fall into classes, for the per-class losses of the class-wise balancer (seed 003):

@@ -72,15 +72,19 @@ internal static class ConfigReader
         var synthetic = config.Tasks.FirstOrDefault(t => DenseTask.SyntheticOnly.Contains(t.Name));
         if (config.Data.Dataset == "mtan" && synthetic is not null)
             throw new ConfigException($"{root.Where("tasks")}: tasks: {synthetic.Name} needs the synthetic scenes (MTAN-format datasets have no {synthetic.Name})");
+        var known = config.Data.Dataset == "pose" ? DenseTask.KnownOnPose : DenseTask.Known;
+        if (config.Tasks.FirstOrDefault(t => !known.Contains(t.Name)) is { } misplaced)
+            throw new ConfigException($"{root.Where("tasks")}: tasks: {misplaced.Name} is not a task of data.dataset {config.Data.Dataset} (its tasks: {string.Join(", ", known)})");
         return config;
     }
 
     private static DataConfig ReadData(Section s)
     {
         var d = new DataConfig();
-        var dataset = s.Value("dataset", d.Dataset, v => v.Word("synthetic", "mtan"));
-        string[] syntheticOnly = ["height", "width", "train_size", "val_size", "seed"], mtanOnly = ["path", "classes", "val_split", "augment"];
-        s.OnlyFor(dataset == "synthetic" ? mtanOnly : syntheticOnly, $"data.dataset {dataset}");
+        var dataset = s.Value("dataset", d.Dataset, v => v.Word("synthetic", "mtan", "pose"));
+        string[] rendered = ["height", "width", "train_size", "val_size", "seed"], mtanOnly = ["path", "classes", "val_split", "augment"],
+            poseOnly = ["crop", "min_visible_pixels"];
+        s.OnlyFor(dataset switch { "synthetic" => [.. mtanOnly, .. poseOnly], "pose" => mtanOnly, _ => [.. rendered, .. poseOnly] }, $"data.dataset {dataset}");
         var data = new DataConfig
         {
             Dataset = dataset,
@@ -93,6 +97,8 @@ internal static class ConfigReader
             Classes = s.Value("classes", d.Classes, v => v.Int(1)),
             ValSplit = s.Value("val_split", d.ValSplit, v => v.String()),
             Augment = s.Value("augment", d.Augment, v => v.Bool()),
+            Crop = s.Value("crop", d.Crop, v => v.Bool()),
+            MinVisiblePixels = s.Value("min_visible_pixels", d.MinVisiblePixels, v => v.Int(1)),
             Workers = s.Value("workers", d.Workers, v => v.IsNull ? null : v.Int(1)),
         };
         if (dataset == "mtan" && data.Path is null) throw new ConfigException($"{s.Where()}: data.path: required when data.dataset is mtan (the folder holding train/ and val/)");
@@ -108,8 +114,9 @@ internal static class ConfigReader
         foreach (var (key, node) in map.Children)
         {
             var name = ((YamlScalarNode)key).Value ?? "";
-            if (!DenseTask.Known.Contains(name))
-                throw new ConfigException($"{v.Document.Where(key)}: tasks: unknown task '{name}' (known: {string.Join(", ", DenseTask.Known)})");
+            var names = DenseTask.Known.Union(DenseTask.KnownOnPose).ToList();
+            if (!names.Contains(name))
+                throw new ConfigException($"{v.Document.Where(key)}: tasks: unknown task '{name}' (known: {string.Join(", ", names)})");
             var role = new Value(v.Document, node, $"tasks.{name}").Word(TaskRoleName.Main, TaskRoleName.Auxiliary);
             tasks.Add(new TaskEntry(name, role));
         }

@@ -46,7 +46,14 @@ internal static class ConfigWriter
     private static YamlMappingNode Data(DataConfig d)
     {
         var map = new YamlMappingNode { { "dataset", d.Dataset } };
-        if (d.Dataset == "synthetic")
+        if (d.Dataset == "mtan")
+        {
+            map.Add("path", Text(d.Path));
+            map.Add("classes", Number(d.Classes));
+            map.Add("val_split", Text(d.ValSplit));
+            map.Add("augment", Bool(d.Augment));
+        }
+        else
         {
             map.Add("height", Number(d.Height));
             map.Add("width", Number(d.Width));
@@ -54,12 +61,10 @@ internal static class ConfigWriter
             map.Add("val_size", Number(d.ValSize));
             map.Add("seed", Number(d.Seed));
         }
-        else
+        if (d.Dataset == "pose")
         {
-            map.Add("path", Text(d.Path));
-            map.Add("classes", Number(d.Classes));
-            map.Add("val_split", Text(d.ValSplit));
-            map.Add("augment", Bool(d.Augment));
+            map.Add("crop", Bool(d.Crop));
+            map.Add("min_visible_pixels", Number(d.MinVisiblePixels));
         }
         map.Add("workers", d.Workers is { } w ? Number(w) : Null());
         return map;

@@ -1,3 +1,4 @@
+using NativeMtl.Data;
 using NativeMtl.Balancers;
 
 namespace NativeMtl.Host.Config;
@@ -46,7 +47,8 @@ internal sealed record TaskEntry(string Name, string Role);
 
 internal sealed record DataConfig
 {
-    /// <summary>synthetic (rendered on the fly) or mtan (a folder in MTAN's .npy layout, such as NYUv2).</summary>
+    /// <summary>synthetic (rendered on the fly), pose (object crops of the synthetic scenes, seed 000's pose task) or mtan
+    /// (a folder in MTAN's .npy layout, such as NYUv2).</summary>
     public string Dataset { get; init; } = "synthetic";
 
     /// <summary>mtan: the folder holding train/ and val/.</summary>
@@ -73,6 +75,12 @@ internal sealed record DataConfig
 
     /// <summary>mtan: Auto-λ's random scale, crop and flip on training samples.</summary>
     public bool Augment { get; init; } = true;
+
+    /// <summary>pose: crops around the object (Δdepth), or the whole image (depth).</summary>
+    public bool Crop { get; init; } = true;
+
+    /// <summary>pose: an object needs this many visible pixels in the 96×128 view to be chosen.</summary>
+    public int MinVisiblePixels { get; init; } = PoseCrops.DefaultMinimumPixels;
 
     /// <summary>Threads that render or read samples; null for one per core.</summary>
     public int? Workers { get; init; }

@@ -13,7 +13,7 @@ namespace NativeMtl.Host.Report;
 /// </summary>
 internal static class HtmlReport
 {
-    public static string Build(string runName, RunHistory history, string configYaml, RunInfo? info = null)
+    public static string Build(string runName, RunHistory history, string configYaml, RunInfo? info = null, string? posePanel = null)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
@@ -53,6 +53,9 @@ internal static class HtmlReport
                     html.Append(CultureInfo.InvariantCulture, $"<tr><td>{SvgChart.Escape(task)}</td><td>{SvgChart.Escape(m.Caption)}</td><td>{m.Value:G5}</td></tr>");
             html.Append("</table>\n");
         }
+        if (posePanel is { Length: > 0 })
+            html.Append("<h2>Poses of the first validation samples</h2>\n<p>the object's box under the true pose (green) and under the pose PnP found (red)</p>\n")
+                .Append(posePanel).Append('\n');
 
         var tasks = train.Count > 0 ? train[0].Tasks.Select(t => t.Task).ToList() : [];
         // The first line logged in each session covers its warm-up (start-up, the first batches): not a rate to show.
@@ -89,7 +92,9 @@ internal static class HtmlReport
     {
         var history = File.Exists(folder.Metrics) ? MetricsLog.Read(folder.Metrics) : new RunHistory([], []);
         var config = File.Exists(folder.Config) ? File.ReadAllText(folder.Config) : "";
-        AtomicText.Write(folder.Report, Build(Path.GetFileName(Path.GetFullPath(folder.Path).TrimEnd(Path.DirectorySeparatorChar)), history, config, RunInfo.Read(folder.Info)));
+        var panel = File.Exists(folder.PosePanel) ? File.ReadAllText(folder.PosePanel) : null;
+        AtomicText.Write(folder.Report, Build(Path.GetFileName(Path.GetFullPath(folder.Path).TrimEnd(Path.DirectorySeparatorChar)), history, config,
+            RunInfo.Read(folder.Info), panel));
     }
 
     private static string Fact(string name, string value) => $"<tr><th>{SvgChart.Escape(name)}</th><td>{SvgChart.Escape(value)}</td></tr>";

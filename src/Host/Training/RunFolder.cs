@@ -23,6 +23,9 @@ internal sealed partial class RunFolder(string path)
 
     public string FinalMetrics => Combine("final_metrics.json");
 
+    /// <summary>The pose task's panel of validation samples (an SVG the report shows), from the last validation.</summary>
+    public string PosePanel => Combine("pose_panel.svg");
+
     public string Report => Combine("report.html");
 
     /// <summary>run.json: parameter count, steps planned and the sessions of training (<see cref="RunInfo"/>).</summary>

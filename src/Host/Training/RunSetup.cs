@@ -21,8 +21,9 @@ internal static class RunSetup
     private static IDenseDataset Dataset(TrainConfig config, bool validation)
     {
         var d = config.Data;
-        if (d.Dataset == "synthetic")
-            return new SyntheticScenes(d.Seed, validation ? SceneSplit.Validation : SceneSplit.Train, d.Height, d.Width, validation ? d.ValSize : d.TrainSize);
+        var split = validation ? SceneSplit.Validation : SceneSplit.Train;
+        if (d.Dataset == "synthetic") return new SyntheticScenes(d.Seed, split, d.Height, d.Width, validation ? d.ValSize : d.TrainSize);
+        if (d.Dataset == "pose") return new PoseCrops(d.Seed, split, validation ? d.ValSize : d.TrainSize, d.Height, d.Width, d.Crop, d.MinVisiblePixels);
         var root = d.Path!;
         if (!Directory.Exists(root)) throw new RunInputException($"data.path {root}: no such folder (an MTAN-format dataset holds train/ and {d.ValSplit}/)");
         try
@@ -37,10 +38,18 @@ internal static class RunSetup
         }
     }
 
-    public static int Classes(TrainConfig config) => config.Data.Dataset == "synthetic" ? SceneClasses.Count : config.Data.Classes;
+    public static int Classes(TrainConfig config) => config.Data.Dataset switch
+    {
+        "synthetic" => SceneClasses.Count,
+        "pose" => 2,
+        _ => config.Data.Classes,
+    };
 
-    public static IReadOnlyList<DenseTask> Tasks(TrainConfig config) =>
-        config.Tasks.Select(t => DenseTask.Create(t.Name, t.Role == TaskRoleName.Main ? TaskRole.Main : TaskRole.Auxiliary, Classes(config))).ToList();
+    public static IReadOnlyList<DenseTask> Tasks(TrainConfig config) => config.Tasks.Select(t =>
+    {
+        var role = t.Role == TaskRoleName.Main ? TaskRole.Main : TaskRole.Auxiliary;
+        return config.Data.Dataset == "pose" ? DenseTask.CreateOnPose(t.Name, role) : DenseTask.Create(t.Name, role, Classes(config));
+    }).ToList();
 
     public static MtlModel Model(TrainConfig config, IReadOnlyList<DenseTask> tasks, Device device)
     {

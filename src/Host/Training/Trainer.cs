@@ -302,6 +302,7 @@ internal sealed class Trainer : IDisposable
         SafeTensors.Write(folder.Model, Model.ExportedStateDict(), new Dictionary<string, string> { [TrainingCheckpoint.ConfigKey] = _configYaml });
         var final = last ?? Validate(cancellation);
         AtomicText.Write(folder.FinalMetrics, FinalMetricsJson(final));
+        if (final.PosePanel is { Length: > 0 } panel) AtomicText.Write(folder.PosePanel, panel);
         return new TrainResult(TrainOutcome.Completed, Step.Steps, $"finished {TotalSteps} steps", final);
     }
 

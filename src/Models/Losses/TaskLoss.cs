@@ -119,3 +119,42 @@ public sealed class NormalCosineLoss : TaskLoss
         return Restrict(op, loss, valid, mask);
     }
 }
+
+/// <summary>
+/// The main task of the pose crops (seed 000): a prediction [N, 5, *] of the object's coordinates (channels 0–2) and
+/// its mask's two logits (3–4), against a target [N, 4, *] of the true coordinates and the true mask (0/1). The loss
+/// is the coordinates' L1 over the true mask's pixels plus the mask's cross-entropy over every pixel, each a mean of
+/// its own pixels. Per pixel (the per-class split), each pixel holds its cross-entropy plus, on the mask, its L1, and
+/// every pixel counts.
+/// </summary>
+public sealed class PoseLoss : TaskLoss
+{
+    private static readonly MaskedL1Loss Coordinates = new();
+    private static readonly CrossEntropyLoss Mask = new();
+
+    /// <summary>The target of a batch: the object coordinates [N, 3, *] and the mask [N, *] (Int32 0/1) as [N, 4, *].</summary>
+    public static Tensor Target(Tensor coordinates, Tensor mask) =>
+        Ops.Concat(1, coordinates, Ops.Cast(Ops.Unsqueeze(mask, 1), coordinates.DType));
+
+    public override PixelLoss PerPixel(Tensor prediction, Tensor target, Tensor? mask = null)
+    {
+        var (coordinates, logits, trueCoordinates, labels) = Split(prediction, target);
+        var l1 = Coordinates.PerPixel(coordinates, trueCoordinates, labels);
+        var ce = Mask.PerPixel(logits, labels);
+        return new PixelLoss(F.Add(l1.Loss, ce.Loss), ce.Valid);
+    }
+
+    public override Tensor Forward(Tensor prediction, Tensor target, Tensor? mask = null)
+    {
+        var (coordinates, logits, trueCoordinates, labels) = Split(prediction, target);
+        return F.Add(Coordinates.Forward(coordinates, trueCoordinates, labels), Mask.Forward(logits, labels));
+    }
+
+    private static (Tensor, Tensor, Tensor, Tensor) Split(Tensor prediction, Tensor target)
+    {
+        if (prediction.Rank < 2 || prediction.Shape[1] != 5 || target.Rank != prediction.Rank || target.Shape[1] != 4)
+            throw new ShapeException(nameof(PoseLoss), $"expects a prediction [N, 5, *] and a target [N, 4, *], got {prediction.Shape} and {target.Shape}");
+        var labels = Ops.Cast(Ops.Squeeze(Ops.Slice(target, 1, 3, 4), 1), DType.Int32);
+        return (F.Slice(prediction, 1, 0, 3), F.Slice(prediction, 1, 3, 5), Ops.Contiguous(Ops.Slice(target, 1, 0, 3)), labels);
+    }
+}

@@ -30,6 +30,10 @@ public sealed record MetricInfo(bool HigherIsBetter, string Unit = "", string? R
         ["within_11_25"] = new(true, Reading: "angle < 11.25°"),
         ["within_22_5"] = new(true, Reading: "angle < 22.5°"),
         ["within_30"] = new(true, Reading: "angle < 30°"),
+        ["add_s_01d"] = new(true, Reading: "ADD(-S) < 0.1·diameter"),
+        ["rotation_error"] = new(false, "°"),
+        ["translation_error"] = new(false, "m"),
+        ["pnp_misses"] = new(false, Reading: "share without a pose"),
         ["loss"] = new(false),
     };
 

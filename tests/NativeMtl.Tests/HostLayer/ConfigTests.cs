@@ -136,8 +136,17 @@ public class ConfigTests
 
     [Fact]
     public void AnUnknownTaskListsTheKnownOnes() =>
-        Assert.Equal("config run.yaml line 3: tasks: unknown task 'segmentation' (known: seg, depth, normal, curvature, coordinates)",
+        Assert.Equal("config run.yaml line 3: tasks: unknown task 'segmentation' (known: seg, depth, normal, curvature, coordinates, pose, reconstruction)",
             ErrorOf("tasks:\n  depth: auxiliary\n  segmentation: main\n"));
+
+    [Fact]
+    public void ATaskOfAnotherDatasetIsRefusedWithTheDatasetsTasks() =>
+        Assert.Equal("config run.yaml line 2: tasks: seg is not a task of data.dataset pose (its tasks: pose, depth, normal, curvature, reconstruction)",
+            ErrorOf("tasks:\n  seg: main\ndata:\n  dataset: pose\n"));
+
+    [Fact]
+    public void ThePoseDatasetsFieldsDoNotApplyToTheScenes() =>
+        Assert.Equal("config run.yaml line 2: data.crop does not apply with data.dataset synthetic", ErrorOf("data:\n  crop: false\n"));
 
     [Fact]
     public void AnUnknownRoleListsTheRoles() =>
