@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using NativeMtl.Data.Synthetic;
 
 namespace NativeMtl.Data;
@@ -34,6 +35,9 @@ public sealed class PoseCrops : IDenseDataset
 
     /// <summary>The box side over the object's larger extent, and the jitter of its scale and centre.</summary>
     private const double BoxScale = 1.5, ScaleJitter = 0.1, ShiftJitter = 0.1;
+
+    /// <summary>Each sample's scene, object and box, found once (a sample is the same every epoch).</summary>
+    private readonly ConcurrentDictionary<long, ((Scene, long, int) Choice, (int U0, int V0, int U1, int V1) Box)> _chosen = new();
 
     public PoseCrops(ulong seed, SceneSplit split, long count, int height = DefaultSize, int width = DefaultSize, bool crop = true,
         int minimumPixels = DefaultMinimumPixels)
@@ -81,14 +85,16 @@ public sealed class PoseCrops : IDenseDataset
 
     /// <summary>The first of scenes i, i + Count, … with an object of enough visible pixels, the object drawn among those
     /// (stream split | bit 30 under the seed, counter index), and its pixel box [u0, u1) × [v0, v1) in the 96×128 view.</summary>
-    private ((Scene, long, int) Choice, (int U0, int V0, int U1, int V1) Box) Choose(long index)
+    private ((Scene, long, int) Choice, (int U0, int V0, int U1, int V1) Box) Choose(long index) => _chosen.GetOrAdd(index, Find);
+
+    private ((Scene, long, int) Choice, (int U0, int V0, int U1, int V1) Box) Find(long index)
     {
         var view = new DenseSample(ViewHeight, ViewWidth, DenseFields.All);
         for (int attempt = 0; attempt < MaxScenes; attempt++)
         {
             long sceneIndex = index + attempt * Count;
             var scene = SceneGenerator.Generate(Seed, (uint)Split, sceneIndex);
-            var candidates = SceneRenderer.Render(scene, sceneIndex, view.View()).Objects.Where(o => o.VisiblePixels >= MinimumPixels).ToList();
+            var candidates = SceneRenderer.Render(scene, sceneIndex, view.View(), scene.Camera.Intrinsics(ViewHeight, ViewWidth), shade: false).Objects.Where(o => o.VisiblePixels >= MinimumPixels).ToList();
             if (candidates.Count == 0) continue;
             var chosen = candidates[new SceneRandom(Seed, (uint)Split | CropStreamBit, index).Int(candidates.Count)].InstanceId;
             int u0 = ViewWidth, v0 = ViewHeight, u1 = 0, v1 = 0;

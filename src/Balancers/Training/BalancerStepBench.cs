@@ -7,9 +7,13 @@ namespace NativeMtl.Balancers;
 /// <summary>What a balancer step benchmark trains: the encoder and head by registry name, the input size and batch, and
 /// the tasks (<see cref="DenseTask.Known"/> names, the first main, the others auxiliary; seg, depth and normal by default).</summary>
 public sealed record StepBenchConfig(string Encoder = "resnet_small", string Head = "conv", int Height = 96, int Width = 128, int Batch = 8,
-    IReadOnlyList<int>? Widths = null, IReadOnlyList<string>? Tasks = null)
+    IReadOnlyList<int>? Widths = null, IReadOnlyList<string>? Tasks = null, bool Pose = false)
 {
-    public IReadOnlyList<string> TaskNames => Tasks ?? ["seg", "depth", "normal"];
+    public IReadOnlyList<string> TaskNames => Tasks ?? (Pose ? DenseTask.KnownOnPose : ["seg", "depth", "normal"]);
+
+    /// <summary>configs/pose.yaml's step: the small ResNet on 64×64 object crops, the pose task main and the free
+    /// auxiliary tasks.</summary>
+    public static StepBenchConfig PoseCrops { get; } = new(Height: 64, Width: 64, Pose: true);
 
     /// <summary>DESIGN.md's GPU reference: ResNet-50 with dilation, ASPP heads, batch 8 at 288×384.</summary>
     public static StepBenchConfig Reference { get; } = new("resnet50", "aspp", 288, 384, 8);
@@ -37,7 +41,11 @@ public sealed class BalancerStepBench : IDisposable
     public BalancerStepBench(BalancerSpec balancer, Device device, StepBenchConfig config)
     {
         Device = device;
-        var tasks = config.TaskNames.Select((name, i) => DenseTask.Create(name, i == 0 ? TaskRole.Main : TaskRole.Auxiliary, SceneClasses.Count)).ToArray();
+        var tasks = config.TaskNames.Select((name, i) =>
+        {
+            var role = i == 0 ? TaskRole.Main : TaskRole.Auxiliary;
+            return config.Pose ? DenseTask.CreateOnPose(name, role) : DenseTask.Create(name, role, SceneClasses.Count);
+        }).ToArray();
         _model = ArchitectureRegistry.Create("hps", new ArchitectureOptions
         {
             Tasks = tasks.Select(t => t.Spec).ToList(),
@@ -47,7 +55,9 @@ public sealed class BalancerStepBench : IDisposable
             Seed = 1,
             Device = device,
         });
-        var scenes = new SyntheticScenes(seed: 2, height: config.Height, width: config.Width, count: 2 * config.Batch);
+        IDenseDataset scenes = config.Pose
+            ? new PoseCrops(seed: 2, SceneSplit.Train, 2 * config.Batch, config.Height, config.Width)
+            : new SyntheticScenes(seed: 2, height: config.Height, width: config.Width, count: 2 * config.Batch);
         using (var loader = new BatchLoader(scenes, new BatchLoaderOptions { BatchSize = config.Batch, Device = device }))
         {
             _batch = loader.Next()!.DetachFromScope();

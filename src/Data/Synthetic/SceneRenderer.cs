@@ -33,8 +33,10 @@ public static class SceneRenderer
         Render(scene, index, target, scene.Camera.Intrinsics(target.Height, target.Width));
 
     /// <summary>Renders through given intrinsics instead of the camera's field of view over the whole target: a crop of
-    /// the camera's image, say, whose intrinsics are the image's shifted and scaled (<see cref="PoseCrops"/>).</summary>
-    public static SampleInfo Render(Scene scene, long index, SampleView target, CameraIntrinsics intrinsics)
+    /// the camera's image, say, whose intrinsics are the image's shifted and scaled (<see cref="PoseCrops"/>). Without
+    /// <paramref name="shade"/> the image is not written (no lighting, shadow rays or noise): for a caller that wants the
+    /// geometry only, at a fraction of the cost.</summary>
+    public static SampleInfo Render(Scene scene, long index, SampleView target, CameraIntrinsics intrinsics, bool shade = true)
     {
         int height = target.Height, width = target.Width, pixels = height * width;
         if (target.Image.Length != 3 * pixels || target.Labels.Length != pixels || target.Depth.Length != pixels
@@ -118,6 +120,7 @@ public static class SceneRenderer
                 target.Normals[pixels + p] = (float)normal.Y;
                 target.Normals[2 * pixels + p] = (float)normal.Z;
 
+                if (!shade) continue;
                 var color = albedo * Irradiance(scene.Ambient, lights, placed, point, normal);
                 Noise(scene.Noise, p, color, out double r, out double g, out double b);
                 target.Image[p] = (float)r;

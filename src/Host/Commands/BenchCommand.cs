@@ -17,20 +17,20 @@ public static class BenchCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
         var model = new Option<string>("--model")
         {
-            Description = "small (ResNet of 16/32/64 channels, conv heads, 8 images at 96×128) or reference (ResNet-50 with dilation, ASPP heads, 8 at 288×384)",
+            Description = "small (ResNet of 16/32/64 channels, conv heads, 8 images at 96×128), reference (ResNet-50 with dilation, ASPP heads, 8 at 288×384) or pose (the small ResNet on 8 object crops of 64×64, configs/pose.yaml's tasks)",
             DefaultValueFactory = _ => "small",
         };
-        model.AcceptOnlyFromAmong("small", "reference");
-        var batch = new Option<int?>("--batch") { Description = "images per batch instead of the model's (small 8, reference 8)" };
-        var height = new Option<int?>("--height") { Description = "image height instead of the model's (small 96, reference 288)" };
-        var width = new Option<int?>("--width") { Description = "image width instead of the model's (small 128, reference 384)" };
+        model.AcceptOnlyFromAmong("small", "reference", "pose");
+        var batch = new Option<int?>("--batch") { Description = "images per batch instead of the model's (small 8, reference 8, pose 8)" };
+        var height = new Option<int?>("--height") { Description = "image height instead of the model's (small 96, reference 288, pose 64)" };
+        var width = new Option<int?>("--width") { Description = "image width instead of the model's (small 128, reference 384, pose 64)" };
         var balancers = new Option<string>("--balancers")
         {
             Description = "comma-separated balancers (default: all), each NAME or NAME[key=value;...] with options, e.g. classwise[mode=jvp;bins=32]",
         };
         var tasks = new Option<string>("--tasks")
         {
-            Description = $"comma-separated tasks, the first main (default seg,depth,normal; known: {string.Join(", ", DenseTask.Known)})",
+            Description = $"comma-separated tasks, the first main (default seg,depth,normal; known: {string.Join(", ", DenseTask.Known)}; with --model pose: {string.Join(", ", DenseTask.KnownOnPose)}, all by default)",
         };
         var warmup = new Option<int>("--warmup") { Description = "untimed steps first", DefaultValueFactory = _ => 3 };
         var steps = new Option<int>("--steps") { Description = "timed steps (the median is reported)", DefaultValueFactory = _ => 10 };
@@ -92,12 +92,13 @@ public static class BenchCommand
         var taskNames = taskList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (taskNames is not null)
         {
-            var unknownTask = taskNames.FirstOrDefault(t => !DenseTask.Known.Contains(t));
-            if (unknownTask is not null || taskNames.Length < 2 || taskNames.Distinct().Count() != taskNames.Length)
+            var known = modelName == "pose" ? DenseTask.KnownOnPose : DenseTask.Known;
+            var unknownTask = taskNames.FirstOrDefault(t => !known.Contains(t));
+            if (unknownTask is not null || taskNames.Length < 1 || taskNames.Distinct().Count() != taskNames.Length)
             {
                 error.WriteLine(unknownTask is not null
-                    ? $"nativemtl bench: unknown task '{unknownTask}' (known: {string.Join(", ", DenseTask.Known)})"
-                    : $"nativemtl bench: --tasks needs at least two different tasks (got {taskList})");
+                    ? $"nativemtl bench: unknown task '{unknownTask}' for --model {modelName} (known: {string.Join(", ", known)})"
+                    : $"nativemtl bench: --tasks needs different tasks (got {taskList})");
                 return ExitCodes.Usage;
             }
         }
@@ -108,7 +109,7 @@ public static class BenchCommand
             KernelBench.Run(device, console);
             return ExitCodes.Success;
         }
-        var preset = modelName == "reference" ? StepBenchConfig.Reference : new StepBenchConfig();
+        var preset = modelName switch { "reference" => StepBenchConfig.Reference, "pose" => StepBenchConfig.PoseCrops, _ => new StepBenchConfig() };
         var config = preset with
         {
             Batch = size.Batch ?? preset.Batch,
