@@ -43,12 +43,13 @@ public static class PosePanel
         {
             var e = examples[k];
             double left = k % PerRow * (cellWidth + Gap), top = k / PerRow * (cellHeight + Caption + Gap);
-            svg.Append(CultureInfo.InvariantCulture, $"<g transform=\"translate({left},{top})\">")
+            // A nested svg per sample clips its boxes to its own image.
+            svg.Append(CultureInfo.InvariantCulture, $"<svg x=\"{left}\" y=\"{top}\" width=\"{e.Width * Scale}\" height=\"{e.Height * Scale}\">")
                 .Append(CultureInfo.InvariantCulture, $"<image width=\"{e.Width * Scale}\" height=\"{e.Height * Scale}\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,{Convert.ToBase64String(e.Png)}\"/>")
                 .Append(Box(e, e.Truth, "#1a9641"));
             if (e.Estimate is { } estimate) svg.Append(Box(e, estimate, "#d7191c"));
             string caption = $"#{e.Index} {SceneClasses.Names[e.ClassId]}{(e.Estimate is null ? ": no pose" : "")}";
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"0\" y=\"{e.Height * Scale + 12}\" font-size=\"11\">{WebUtility.HtmlEncode(caption)}</text></g>");
+            svg.Append(CultureInfo.InvariantCulture, $"</svg><text x=\"{left}\" y=\"{top + e.Height * Scale + 12}\" font-size=\"11\">{WebUtility.HtmlEncode(caption)}</text>");
         }
         return svg.Append("</svg>").ToString();
     }

@@ -6,8 +6,9 @@
 set -euo pipefail
 out=benchmarks/results/2026-11-30-cpu-pose
 runs=${RUNS:-$out/runs}
-dotnet build src/Host -c Release -v q > /dev/null
-nativemtl="dotnet src/Host/bin/Release/net10.0/nativemtl.dll"
+# NATIVEMTL: a nativemtl to run instead of this checkout's build (a copy, so that building here meanwhile is safe).
+if [[ -z ${NATIVEMTL:-} ]]; then dotnet build src/Host -c Release -v q > /dev/null; fi
+nativemtl=${NATIVEMTL:-"dotnet src/Host/bin/Release/net10.0/nativemtl.dll"}
 case "${1:-train}" in
   train)
     for seed in 0 1 2; do

@@ -312,6 +312,13 @@ public class BadInputTests
     }
 
     [Fact]
+    public void ATaskOfTheOtherModelsDataIsRefusedByBenchWithTheKnownOnes()
+    {
+        var line = OneErrorLine(ExitCodes.Usage, "bench", "--model", "pose", "--tasks", "pose,seg");
+        Assert.Equal("nativemtl bench: unknown task 'seg' for --model pose (known: pose, depth, normal, curvature, reconstruction)", line);
+    }
+
+    [Fact]
     public void EvalJsonIntoAMissingFolderIsRefusedBeforeTheEvaluation()
     {
         using var temp = new TempFolder();

@@ -58,3 +58,19 @@ public class PoseTrainingTests
         Assert.All(new[] { "add_s_01d", "rotation_error", "translation_error", "pnp_misses", "loss" }, m => Assert.True(pose.TryGetProperty(m, out _), m));
     }
 }
+
+/// <summary>`nativemtl bench --model pose`: the pose step, a single task included (the no-auxiliary-task baseline).</summary>
+public class PoseBenchTests
+{
+    [Fact]
+    public void BenchTimesThePoseStepWithOneTaskOrAll()
+    {
+        using var folder = new TempFolder();
+        var (code, output, error) = TrainTestKit.Run("bench", "--model", "pose", "--tasks", "pose", "--balancers", "equal", "--steps", "1", "--warmup", "0",
+            "--batch", "2", "--json", folder["one.json"]);
+        Assert.True(code == 0, error);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(folder["one.json"]));
+        Assert.Equal(["pose"], json.RootElement.GetProperty("model").GetProperty("tasks").EnumerateArray().Select(t => t.GetString()));
+        Assert.Contains("equal", output);
+    }
+}
