@@ -20,18 +20,12 @@ public class LayerwiseGramTests
         return (TinyProblem.Values(result.Weights), parameters, result.EncoderPasses);
     }
 
+    /// <summary>Every balancer that takes option gram.</summary>
+    public static TheoryData<string> GramBased { get; } = [.. GradientSurgeryTests.PlainChecked,
+        "nash_mtl", "pareto_mtl", "gradsim", "auxilight"];
+
     [Theory]
-    [InlineData("pcgrad")]
-    [InlineData("mgda")]
-    [InlineData("imtl")]
-    [InlineData("cagrad")]
-    [InlineData("aligned_mtl")]
-    [InlineData("upgrad")]
-    [InlineData("gradvac")]
-    [InlineData("nash_mtl")]
-    [InlineData("pareto_mtl")]
-    [InlineData("gradsim")]
-    [InlineData("auxilight")]
+    [MemberData(nameof(GramBased))]
     public void LayerwiseTakesTheSameStepsAsTheMatrixInTwoEncoderPasses(string name)
     {
         var matrix = TwoSteps(name, "matrix");

@@ -137,22 +137,50 @@ public class GradientRowMemoryTests
         }
     }
 
+    /// <summary>A step's context on the wide model, its three squares losses evaluated.</summary>
+    private sealed class WideStep : IDisposable
+    {
+        /// <summary>The largest encoder parameter's bytes (a 64×64 convolution, Float32).</summary>
+        public const long Largest = 4 * (64 * 64);
+
+        private readonly Sgd _optimizer;
+        private readonly DisposeScope _scope;
+
+        public WideStep()
+        {
+            var objective = new Squares(Model);
+            _optimizer = new Sgd(Model.ParameterGroups.All, new SgdOptions(0.1));
+            _scope = DisposeScope.Enter();
+            Context = new StepContext(Model, TinyProblem.AuxiliarySetup, objective.Evaluate(false, false), objective, _optimizer, 0, 1, 0, false);
+        }
+
+        public WideModel Model { get; } = new();
+
+        /// <summary>The encoder's bytes: one row of the K×P matrix.</summary>
+        public long Encoder => 4 * Model.ParameterGroups.Encoder.Size;
+
+        public StepContext Context { get; }
+
+        public void Dispose()
+        {
+            _scope.Dispose();
+            _optimizer.Dispose();
+            Model.Dispose();
+        }
+    }
+
     [Fact]
     public void EachTasksRowGoesIntoTheMatrixWithoutASetOfPerParameterGradients()
     {
-        using var model = new WideModel();
-        var objective = new Squares(model);
-        using var optimizer = new Sgd(model.ParameterGroups.All, new SgdOptions(0.1));
-        using var scope = DisposeScope.Enter();
-        var context = new StepContext(model, TinyProblem.AuxiliarySetup, objective.Evaluate(false, false), objective, optimizer, 0, 1, 0, false);
-        long encoder = 4 * model.ParameterGroups.Encoder.Size, largest = 4 * (64 * 64);
+        using var step = new WideStep();
+        var (model, context) = (step.Model, step.Context);
         long before = MemoryCounters.LiveBytes;
         MemoryCounters.ResetPeaks();
         var rows = context.SharedGradients(["a", "b", "c"]);
         // The matrix, one parameter's gradient on its way in, and the small gradients flowing through the graph;
         // gathering a task's gradients before copying them would add a whole encoder's worth.
-        Assert.True(MemoryCounters.PeakBytes - before <= 3 * encoder + largest + encoder / 4,
-            $"peak {MemoryCounters.PeakBytes - before} bytes over the start; the matrix is {3 * encoder}");
+        Assert.True(MemoryCounters.PeakBytes - before <= 3 * step.Encoder + WideStep.Largest + step.Encoder / 4,
+            $"peak {MemoryCounters.PeakBytes - before} bytes over the start; the matrix is {3 * step.Encoder}");
         var direct = Autograd.Grad([context.Loss("b")], model.ParameterGroups.Encoder.Members.Select(m => m.Parameter.Value).ToArray(), retainGraph: true)
             .SelectMany(g => g.ToArray<float>()).ToArray();
         Assert.Equal(direct, Ops.Reshape(Ops.Slice(rows, 0, 1, 2), -1).ToArray<float>());
@@ -162,19 +190,15 @@ public class GradientRowMemoryTests
     [Fact]
     public void TheLayerwiseGramHoldsOneLayersTaskGradientsAtATime()
     {
-        using var model = new WideModel();
-        var objective = new Squares(model);
-        using var optimizer = new Sgd(model.ParameterGroups.All, new SgdOptions(0.1));
-        using var scope = DisposeScope.Enter();
-        var context = new StepContext(model, TinyProblem.AuxiliarySetup, objective.Evaluate(false, false), objective, optimizer, 0, 1, 0, false);
-        long encoder = 4 * model.ParameterGroups.Encoder.Size, largest = 4 * (64 * 64);
+        using var step = new WideStep();
+        var (model, context) = (step.Model, step.Context);
         long before = MemoryCounters.LiveBytes;
         MemoryCounters.ResetPeaks();
         var gram = context.LayerwiseGram(["a", "b", "c"]);
         // One layer's three task gradients and the small gradients flowing through the graph; views of the rows kept past
         // their layer (the first version's bug) held all of them: 3 × the encoder.
-        Assert.True(MemoryCounters.PeakBytes - before <= 3 * largest + encoder / 8,
-            $"peak {MemoryCounters.PeakBytes - before} bytes over the start; one layer's three gradients are {3 * largest}");
+        Assert.True(MemoryCounters.PeakBytes - before <= 3 * WideStep.Largest + step.Encoder / 8,
+            $"peak {MemoryCounters.PeakBytes - before} bytes over the start; one layer's three gradients are {3 * WideStep.Largest}");
         var parameters = model.ParameterGroups.Encoder.Members.Select(m => m.Parameter.Value).ToArray();
         var direct = new[] { "a", "b", "c" }.Select(t => Autograd.Grad([context.Loss(t)], parameters, retainGraph: true)
             .SelectMany(p => p.ToArray<float>()).Select(v => (double)v).ToArray()).ToArray();
