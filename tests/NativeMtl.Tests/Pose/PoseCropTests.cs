@@ -34,6 +34,29 @@ public class PoseCropTests
         Assert.True(checkedPixels >= 0.05 * pixels, $"the object covers {checkedPixels} of {pixels} pixels");
     }
 
+    /// <summary>The crop is a box 1.5 × (±10%) the object's larger extent in the 96×128 view, its centre shifted by at most
+    /// 10% of its side: the object's box in the view, taken into the crop through the two cameras (the same rays), spans
+    /// 1/1.65 to 1/1.35 of the crop along its larger side and is centred within 10% of the crop's centre.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(23)]
+    public void ACropFramesItsObjectsViewBoxNearItsCentreAtAboutTwoThirdsOfItsSize(long index)
+    {
+        var sample = DenseSample.Load(Crops, index);
+        var (scene, sceneIndex, instance) = Crops.Object(index);
+        var view = SceneRenderer.Render(scene, 96, 128, sceneIndex);
+        var on = Enumerable.Range(0, view.Instances.Length).Where(p => view.Instances[p] == instance).ToList();
+        double u0 = on.Min(p => p % 128), u1 = on.Max(p => p % 128) + 1, v0 = on.Min(p => p / 128), v1 = on.Max(p => p / 128) + 1;
+        CameraIntrinsics kv = scene.Camera.Intrinsics(96, 128), k = sample.Info.Camera!.Value;
+        double U(double u) => (u - kv.Cx) / kv.Fx * k.Fx + k.Cx;
+        double V(double v) => (v - kv.Cy) / kv.Fy * k.Fy + k.Cy;
+        double extent = Math.Max(U(u1) - U(u0), V(v1) - V(v0)) / sample.Width;
+        Assert.InRange(extent, 1 / 1.65 - 1e-9, 1 / 1.35 + 1e-9);
+        Assert.InRange(0.5 * (U(u0) + U(u1)) / sample.Width, 0.4 - 1e-9, 0.6 + 1e-9);
+        Assert.InRange(0.5 * (V(v0) + V(v1)) / sample.Height, 0.4 - 1e-9, 0.6 + 1e-9);
+    }
+
     [Fact]
     public void OffTheMaskTheObjectsFieldsAreZeroAndTheMaskIsTheInstanceMap()
     {

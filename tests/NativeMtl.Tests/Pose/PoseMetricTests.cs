@@ -33,17 +33,23 @@ public class PoseMetricTests
         Assert.Equal(2, PoseErrors.Diameter(Square), 1e-15);
     }
 
-    /// <summary>Three samples of a square (d = 2): a shift of 0.1 (ADD-S 0.1 &lt; 0.2, right), one of 0.3 (wrong), and a miss.</summary>
+    /// <summary>Five samples of a square (d = 2): shifts of 0.1 (right) and 0.3 (wrong), a miss, and a quarter turn, which
+    /// maps the square onto itself: right for a pyramid (ADD-S 0), wrong for the chair (ADD √2 ≥ 0.2). Errors average over
+    /// the four poses found: translation (0.1 + 0.3 + 0 + 0)/4, rotation (0 + 0 + 90 + 90)/4.</summary>
     [Fact]
-    public void AccuracyCountsAMissAsWrongAndAveragesErrorsOverThePosesFound()
+    public void AccuracyScoresSymmetricClassesByAddSCountsAMissAsWrongAndAveragesErrorsOverThePosesFound()
     {
         var accuracy = new PoseAccuracy();
+        var turned = new RigidTransform(Mat3.RotationZ(0.5 * Math.PI), Vec3.Zero);
         accuracy.Add(SceneClasses.Sphere, Identity, new RigidTransform(Mat3.Identity, new Vec3(0.1, 0, 0)), Square);
         accuracy.Add(SceneClasses.Sphere, Identity, new RigidTransform(Mat3.Identity, new Vec3(0.3, 0, 0)), Square);
         accuracy.Add(SceneClasses.Sphere, Identity, null, Square);
-        Assert.Equal(1.0 / 3, accuracy.Metrics["add_s_01d"], 1e-15);
-        Assert.Equal(0.2, accuracy.Metrics["translation_error"], 1e-15);
-        Assert.Equal(1.0 / 3, accuracy.Metrics["pnp_misses"], 1e-15);
+        accuracy.Add(SceneClasses.Pyramid, Identity, turned, Square);
+        accuracy.Add(SceneClasses.Chair, Identity, turned, Square);
+        Assert.Equal(2.0 / 5, accuracy.Metrics["add_s_01d"], 1e-15);
+        Assert.Equal(0.1, accuracy.Metrics["translation_error"], 1e-15);
+        Assert.Equal(45, accuracy.Metrics["rotation_error"], 1e-9);
+        Assert.Equal(1.0 / 5, accuracy.Metrics["pnp_misses"], 1e-15);
     }
 
     [Fact]
