@@ -7,13 +7,14 @@ runs = Path(sys.argv[1])
 here = Path(__file__).parent
 setups = ["none", "equal", "gradsim", "autolambda", "auxilight"]
 metrics = [("add_s_01d", "ADD(-S) < 0.1d ↑", 100, "%"), ("rotation_error", "rotation error ↓", 1, "°"),
-           ("translation_error", "translation error ↓", 100, "cm"), ("pnp_misses", "PnP misses ↓", 100, "%")]
+           ("translation_error", "translation error ↓", 100, "cm"), ("pnp_misses", "PnP misses ↓", 100, "%"),
+           ("loss", "pose loss ↓", 1, "coordinates L1 m + mask CE")]
 
-def fmt(values, scale):
+def fmt(values, scale, digits):
     values = [v * scale for v in values]
     if len(values) == 1:
-        return f"{values[0]:.2f} (1 seed)"
-    return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
+        return f"{values[0]:.{digits}f} (1 seed)"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 print("| setup | seeds | " + " | ".join(f"{name} ({unit})" for _, name, _, unit in metrics) + " |")
 print("|---|---|" + "---|" * len(metrics))
@@ -21,7 +22,7 @@ for setup in setups:
     finals = [json.loads(p.read_text())["metrics"]["pose"] for p in sorted(runs.glob(f"{setup}-seed*/final_metrics.json"))]
     if not finals:
         continue
-    cells = [fmt([f[key] for f in finals], scale) for key, _, scale, _ in metrics]
+    cells = [fmt([f[key] for f in finals], scale, 4 if key == "loss" else 2) for key, _, scale, _ in metrics]
     print(f"| {setup} | {len(finals)} | " + " | ".join(cells) + " |")
 
 bench = {}
