@@ -159,6 +159,25 @@ public class GradientLevelBalancerTests
         Assert.Equal(Math.Sqrt(2) * 5 * r, Math.Sqrt(rescaledAuxiliary.Sum(v => v * v)), 12);
     }
 
+    /// <summary>Seed 002's ablations on the rows above (main (3, 4, 0), b (0, 1, 0), c (−2, 0, 0)): uncertainty only adds
+    /// r·b and r·c as they are, (3 − 2r, 4 + r, 0); gradient only rescales them to ‖main‖ = 5 with r fixed at 0.1,
+    /// (3 − 0.5, 4 + 0.5, 0), and reports 0.1 as their weights.</summary>
+    [Theory]
+    [InlineData("uncertainty")]
+    [InlineData("gradient")]
+    public void IalsEncoderAblationsKeepOneOfItsTwoFactors(string encoder)
+    {
+        using var model = new TinyModel(["a", "b", "c"]);
+        var balancer = (IalBalancer)BalancerRegistry.Create("ial", TinyProblem.Options(("encoder", encoder)));
+        using var step = TinyProblem.Step(model, balancer);
+        using var scope = DisposeScope.Enter();
+        var rows = Ops.Concat(0, Tensors.FromArray([3.0, 4, 0], 1, 3), Tensors.FromArray([0.0, 1, 0], 1, 3), Tensors.FromArray([-2.0, 0, 0], 1, 3));
+        var combined = balancer.EncoderFeatureGradient(rows, ["a", "b", "c"]).ToArray<double>();
+        double r = 1 - 1 / Math.Sqrt(2);
+        TestData.Close(encoder == "uncertainty" ? [3 - 2 * r, 4 + r, 0] : [2.5, 4.5, 0], combined, 1e-12);
+        TestData.Close(encoder == "uncertainty" ? [1, r, r] : [1, 0.1, 0.1], TinyProblem.Values(balancer.Weights), 1e-12);
+    }
+
     [Fact]
     public void IalSignMaskingZeroesAuxiliaryEntriesThatConflictWithTheMainGradient()
     {
