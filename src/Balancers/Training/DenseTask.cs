@@ -11,14 +11,15 @@ public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func
     public string Name => Spec.Name;
 
     /// <summary>The tasks a dataset provides, by their config names: seg, depth, normal, and from the synthetic scenes
-    /// only curvature and coordinates.</summary>
-    public static IReadOnlyList<string> Known { get; } = ["seg", "depth", "normal", "curvature", "coordinates"];
+    /// only curvature and coordinates; and two pseudo-auxiliary tasks (seed 002), noise and seg_noisy.</summary>
+    public static IReadOnlyList<string> Known { get; } = ["seg", "depth", "normal", "curvature", "coordinates", "noise", "seg_noisy"];
 
     /// <summary>The tasks only the synthetic scenes provide.</summary>
     public static IReadOnlyList<string> SyntheticOnly { get; } = ["curvature", "coordinates"];
 
-    /// <summary>A task by its config name; <paramref name="classes"/> is the segmentation class count.</summary>
-    public static DenseTask Create(string name, TaskRole role, int classes) => name switch
+    /// <summary>A task by its config name; <paramref name="classes"/> is the segmentation class count and
+    /// <paramref name="labelNoise"/> the share of seg_noisy's labels drawn at random.</summary>
+    public static DenseTask Create(string name, TaskRole role, int classes, double labelNoise = DefaultLabelNoise) => name switch
     {
         "seg" => new(TaskSpec.Segmentation(classes), role, new CrossEntropyLoss(-1), b => b.Labels,
             Classes: new ClassSplit((b, _) => b.Labels, _ => classes)),
@@ -27,15 +28,42 @@ public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func
         "normal" => new(TaskSpec.Normal(), role, new NormalCosineLoss(), b => b.Normals,
             Classes: new ClassSplit((b, bins) => NormalBins.Classify(b.Normals, bins), bins => bins)),
         "curvature" => new(TaskSpec.Curvature(), role, new MaskedL1Loss(),
-            b => b.Curvature ?? throw new ArgumentException("task curvature: this dataset has no curvature (only the synthetic scenes do)"),
-            b => Tensors.Ones(new Shape(b.Count, 1, b.Image.Shape[2], b.Image.Shape[3]), device: b.Image.Device)),
+            b => b.Curvature ?? throw new ArgumentException("task curvature: this dataset has no curvature (only the synthetic scenes do)"), AllPixels),
         // Each object's surface point in its own frame (m), learnt on the objects' pixels only (seed 000's dense
         // object coordinates, here for every object of the scene).
         "coordinates" => new(TaskSpec.ObjectCoordinates(), role, new MaskedL1Loss(),
             b => b.ObjectCoordinates ?? throw new ArgumentException("task coordinates: this dataset has no object coordinates (only the synthetic scenes do)"),
             b => b.Instances ?? throw new ArgumentException("task coordinates: this dataset has no instance masks (only the synthetic scenes do)")),
+        // Pseudo-auxiliary tasks: a per-pixel standard normal drawn per sample (pure noise), and the segmentation labels
+        // with a share replaced at random (a corrupted copy of the main task), both the same every epoch.
+        "noise" => new(new TaskSpec("noise", 1, TaskKind.Regression), role, new MaskedL1Loss(),
+            b => PerSample(b, i => PseudoTargets.Noise(b.Samples[i].Index, Pixels(b)), channels: 1, b.Image.DType), AllPixels),
+        "seg_noisy" => new(TaskSpec.Segmentation(classes, "seg_noisy"), role, new CrossEntropyLoss(-1), b =>
+        {
+            var labels = b.Labels.ToArray<int>();
+            int pixels = Pixels(b);
+            return PerSample(b, i => PseudoTargets.CorruptLabels(labels.AsSpan(i * pixels, pixels), b.Samples[i].Index, classes, labelNoise), channels: 0, DType.Int32);
+        }, Classes: new ClassSplit((b, _) => b.Labels, _ => classes)),
         _ => throw new ArgumentException($"unknown task '{name}' (known: {string.Join(", ", Known)})"),
     };
+
+    public const double DefaultLabelNoise = 0.3;
+
+    /// <summary>A mask that counts every pixel, for targets that may be zero or negative.</summary>
+    private static Tensor AllPixels(DenseBatch b) => Tensors.Ones(new Shape(b.Count, 1, b.Image.Shape[2], b.Image.Shape[3]), device: b.Image.Device);
+
+    private static int Pixels(DenseBatch b) => b.Image.Shape[2] * b.Image.Shape[3];
+
+    /// <summary>A host target per sample (by its position in the batch) stacked into [N, C, H, W] (or [N, H, W] for
+    /// <paramref name="channels"/> 0) on the batch's device.</summary>
+    private static Tensor PerSample<T>(DenseBatch b, Func<int, T[]> make, int channels, DType dtype) where T : unmanaged
+    {
+        int h = b.Image.Shape[2], w = b.Image.Shape[3], per = Math.Max(channels, 1) * h * w;
+        var all = new T[b.Count * per];
+        for (int i = 0; i < b.Count; i++) make(i).CopyTo(all, i * per);
+        var host = Tensors.FromArray(all, channels == 0 ? new Shape(b.Count, h, w) : new Shape(b.Count, channels, h, w), b.Image.Device);
+        return host.DType == dtype ? host : Raw.Ops.Cast(host, dtype);
+    }
 
     /// <summary>The tasks of the pose data (<see cref="PoseCrops"/>), by their config names: pose (the main task, object
     /// coordinates and mask), and the auxiliary tasks that cost no annotation.</summary>

@@ -97,6 +97,7 @@ internal static class ConfigReader
             Classes = s.Value("classes", d.Classes, v => v.Int(1)),
             ValSplit = s.Value("val_split", d.ValSplit, v => v.String()),
             Augment = s.Value("augment", d.Augment, v => v.Bool()),
+            LabelNoise = s.Value("label_noise", d.LabelNoise, v => v.Double(0, 1)),
             Crop = s.Value("crop", d.Crop, v => v.Bool()),
             MinVisiblePixels = s.Value("min_visible_pixels", d.MinVisiblePixels, v => v.Int(1)),
             Workers = s.Value("workers", d.Workers, v => v.IsNull ? null : v.Int(1)),

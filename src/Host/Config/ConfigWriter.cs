@@ -66,6 +66,7 @@ internal static class ConfigWriter
             map.Add("crop", Bool(d.Crop));
             map.Add("min_visible_pixels", Number(d.MinVisiblePixels));
         }
+        map.Add("label_noise", Number(d.LabelNoise));
         map.Add("workers", d.Workers is { } w ? Number(w) : Null());
         return map;
     }

@@ -76,6 +76,9 @@ internal sealed record DataConfig
     /// <summary>mtan: Auto-λ's random scale, crop and flip on training samples.</summary>
     public bool Augment { get; init; } = true;
 
+    /// <summary>The share of the pseudo-auxiliary task seg_noisy's labels drawn at random.</summary>
+    public double LabelNoise { get; init; } = Balancers.DenseTask.DefaultLabelNoise;
+
     /// <summary>pose: crops around the object (Δdepth), or the whole image (depth).</summary>
     public bool Crop { get; init; } = true;
 

@@ -48,7 +48,7 @@ internal static class RunSetup
     public static IReadOnlyList<DenseTask> Tasks(TrainConfig config) => config.Tasks.Select(t =>
     {
         var role = t.Role == TaskRoleName.Main ? TaskRole.Main : TaskRole.Auxiliary;
-        return config.Data.Dataset == "pose" ? DenseTask.CreateOnPose(t.Name, role) : DenseTask.Create(t.Name, role, Classes(config));
+        return config.Data.Dataset == "pose" ? DenseTask.CreateOnPose(t.Name, role) : DenseTask.Create(t.Name, role, Classes(config), config.Data.LabelNoise);
     }).ToList();
 
     public static MtlModel Model(TrainConfig config, IReadOnlyList<DenseTask> tasks, Device device)

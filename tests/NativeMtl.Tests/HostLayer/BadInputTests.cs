@@ -74,7 +74,7 @@ public class BadInputTests
     public void AnUnknownTaskListsTheKnownOnes()
     {
         using var temp = new TempFolder();
-        Assert.Equal("nativemtl train: --set tasks={seg: main, sky: auxiliary}: tasks: unknown task 'sky' (known: seg, depth, normal, curvature, coordinates, pose, reconstruction)",
+        Assert.Equal("nativemtl train: --set tasks={seg: main, sky: auxiliary}: tasks: unknown task 'sky' (known: seg, depth, normal, curvature, coordinates, noise, seg_noisy, pose, reconstruction)",
             OneErrorLine(ExitCodes.Usage, "train", "--set", "tasks={seg: main, sky: auxiliary}", "--out", temp["run"]));
         Assert.False(Directory.Exists(temp["run"]));
     }

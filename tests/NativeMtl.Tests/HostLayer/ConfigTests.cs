@@ -136,7 +136,7 @@ public class ConfigTests
 
     [Fact]
     public void AnUnknownTaskListsTheKnownOnes() =>
-        Assert.Equal("config run.yaml line 3: tasks: unknown task 'segmentation' (known: seg, depth, normal, curvature, coordinates, pose, reconstruction)",
+        Assert.Equal("config run.yaml line 3: tasks: unknown task 'segmentation' (known: seg, depth, normal, curvature, coordinates, noise, seg_noisy, pose, reconstruction)",
             ErrorOf("tasks:\n  depth: auxiliary\n  segmentation: main\n"));
 
     [Fact]
