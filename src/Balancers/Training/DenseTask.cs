@@ -81,7 +81,8 @@ public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func
                 b.ObjectCoordinates ?? throw new ArgumentException("task pose needs the pose data's object coordinates"), ObjectMask(b))),
             "depth" => new(TaskSpec.Depth(), role, new MaskedL1Loss(), b => b.Depth, ObjectMask),
             "normal" => new(TaskSpec.Normal(), role, new MaskedL1Loss(), b => b.Normals, ObjectMask),
-            "curvature" => new(TaskSpec.Curvature(), role, new MaskedL1Loss(), b => b.Curvature!, ObjectMask),
+            "curvature" => new(TaskSpec.Curvature(), role, new MaskedL1Loss(),
+                b => b.Curvature ?? throw new ArgumentException("task curvature needs the pose data's curvatures"), ObjectMask),
             "reconstruction" => new(new TaskSpec("reconstruction", 3, TaskKind.Regression), role, new MaskedL1Loss(), b => b.Image, ObjectMask),
             _ => throw new ArgumentException($"unknown task '{name}' on the pose data (known: {string.Join(", ", KnownOnPose)})"),
         };
