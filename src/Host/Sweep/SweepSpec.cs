@@ -1,0 +1,107 @@
+using System.Text;
+using YamlDotNet.RepresentationModel;
+using NativeMtl.Host.Config;
+
+namespace NativeMtl.Host.Sweep;
+
+/// <summary>One run of a sweep: its index, its folder, and the config overrides that make it (<c>FIELD=VALUE</c>, the
+/// value YAML as <c>--set</c> takes it).</summary>
+internal sealed record SweepCell(int Index, string Folder, IReadOnlyList<string> Overrides)
+{
+    /// <summary>"field=value, …" for progress lines.</summary>
+    public string Label => string.Join(", ", Overrides);
+}
+
+/// <summary>
+/// A sweep file: <c>base</c> (a train config, relative to the sweep file; optional), <c>out</c> (where the cells' run
+/// folders go, relative to the sweep file), <c>grid</c> (config field → list of values: every combination is a cell, the
+/// last field varying fastest) and <c>set</c> (overrides every cell takes). Each cell is an ordinary run folder
+/// <c>out/NNN-field=value,…</c>.
+/// </summary>
+internal sealed record SweepSpec(string? Base, string Out, IReadOnlyList<(string Field, IReadOnlyList<string> Values)> Grid, IReadOnlyList<string> Set)
+{
+    private static readonly string[] Keys = ["base", "out", "grid", "set"];
+
+    public static SweepSpec Read(string path)
+    {
+        string Where(YamlNode node) => $"sweep {path} line {node.Start.Line}";
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)
+        {
+            throw new ConfigException($"sweep {path}: {e.Message}");
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ConfigException($"sweep {path}: expected a mapping with {string.Join(", ", Keys)}");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string? basePath = null, outPath = null;
+        var grid = new List<(string, IReadOnlyList<string>)>();
+        var set = new List<string>();
+        foreach (var (keyNode, value) in root.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            switch (key)
+            {
+                case "base":
+                    basePath = Path.Combine(folder, Scalar(value, Where, "base"));
+                    if (!File.Exists(basePath)) throw new ConfigException($"{Where(value)}: base {basePath}: no such file");
+                    break;
+                case "out":
+                    outPath = Path.Combine(folder, Scalar(value, Where, "out"));
+                    break;
+                case "grid":
+                    if (value is not YamlMappingNode fields || fields.Children.Count == 0)
+                        throw new ConfigException($"{Where(value)}: grid: expected config fields, each with a list of values");
+                    foreach (var (field, values) in fields.Children)
+                    {
+                        var name = ((YamlScalarNode)field).Value ?? "";
+                        if (values is not YamlSequenceNode list || list.Children.Count == 0)
+                            throw new ConfigException($"{Where(values)}: grid.{name}: expected a list of values, such as [equal, auxilight]");
+                        grid.Add((name, list.Children.Select(Flow).ToList()));
+                    }
+                    break;
+                case "set":
+                    if (value is not YamlMappingNode overrides) throw new ConfigException($"{Where(value)}: set: expected config fields with a value each");
+                    set.AddRange(overrides.Children.Select(e => $"{((YamlScalarNode)e.Key).Value}={Flow(e.Value)}"));
+                    break;
+                default:
+                    throw new ConfigException($"{Where(keyNode)}: unknown field '{key}' (known: {string.Join(", ", Keys)})");
+            }
+        }
+        if (outPath is null) throw new ConfigException($"sweep {path}: out: required (the folder that holds the cells' run folders)");
+        if (grid.Count == 0) throw new ConfigException($"sweep {path}: grid: required (config fields, each with a list of values)");
+        return new SweepSpec(basePath, outPath, grid, set);
+    }
+
+    /// <summary>Every combination of the grid's values, in order (the last field fastest).</summary>
+    public IReadOnlyList<SweepCell> Cells()
+    {
+        IEnumerable<IReadOnlyList<string>> combinations = [[]];
+        foreach (var (field, values) in Grid)
+            combinations = combinations.SelectMany(c => values.Select(v => (IReadOnlyList<string>)[.. c, $"{field}={v}"])).ToList();
+        return combinations.Select((overrides, i) => new SweepCell(i, Path.Combine(Out, $"{i:000}-{FolderName(overrides)}"), overrides)).ToList();
+    }
+
+    private static string FolderName(IEnumerable<string> overrides)
+    {
+        var name = new StringBuilder();
+        foreach (char c in string.Join(",", overrides)) name.Append(char.IsAsciiLetterOrDigit(c) || c is '=' or ',' or '.' or '-' or '_' ? c : '_');
+        return name.Length > 80 ? name.ToString(0, 80) : name.ToString();
+    }
+
+    private static string Scalar(YamlNode node, Func<YamlNode, string> where, string key) =>
+        node is YamlScalarNode { Value: { Length: > 0 } text } ? text : throw new ConfigException($"{where(node)}: {key}: expected a path");
+
+    /// <summary>A YAML value as one line of flow YAML, as <c>--set</c> reads it.</summary>
+    private static string Flow(YamlNode node) => node switch
+    {
+        YamlScalarNode s => s.Value ?? "null",
+        YamlSequenceNode list => $"[{string.Join(", ", list.Children.Select(Flow))}]",
+        YamlMappingNode map => $"{{{string.Join(", ", map.Children.Select(e => $"{Flow(e.Key)}: {Flow(e.Value)}"))}}}",
+        _ => throw new ConfigException($"line {node.Start.Line}: unsupported YAML"),
+    };
+}
