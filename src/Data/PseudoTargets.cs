@@ -12,15 +12,14 @@ public static class PseudoTargets
 {
     private const uint NoiseStream = 0x2000_0001, LabelStream = 0x2000_0002;
 
-    /// <summary>Per-pixel standard normal values of one sample (Box–Muller on one Philox block per pixel).</summary>
+    /// <summary>Per-pixel standard normal values of one sample (Philox's Float32 normal, one block per pixel).</summary>
     public static float[] Noise(long index, int pixels, ulong seed = 0)
     {
         var values = new float[pixels];
         for (int p = 0; p < pixels; p++)
         {
             var (w0, w1, _, _) = Draw(p, NoiseStream, index, seed);
-            double radius = Math.Sqrt(-2 * Math.Log(((w0 >> 8) + 1) * (1.0 / 16777216.0)));
-            values[p] = (float)(radius * Math.Cos(2 * Math.PI * (w1 >> 8) * (1.0 / 16777216.0)));
+            values[p] = (float)Philox.StandardNormal(w0, w1);
         }
         return values;
     }

@@ -51,10 +51,11 @@ public static class Philox
     public static float NormalFloat(ulong counter, ulong seed, double mean, double std)
     {
         var (w0, w1, _, _) = Block(counter, seed);
-        double u1 = ((w0 >> 8) + 1) * (1.0 / 16777216.0);
-        double u2 = (w1 >> 8) * (1.0 / 16777216.0);
-        return (float)(mean + std * BoxMuller(u1, u2));
+        return (float)(mean + std * StandardNormal(w0, w1));
     }
+
+    /// <summary>A standard normal from the top 24 bits of two words (Box–Muller, cosine branch): the Float32 normal.</summary>
+    public static double StandardNormal(uint w0, uint w1) => BoxMuller(((w0 >> 8) + 1) * (1.0 / 16777216.0), (w1 >> 8) * (1.0 / 16777216.0));
 
     public static double NormalDouble(ulong counter, ulong seed, double mean, double std)
     {
