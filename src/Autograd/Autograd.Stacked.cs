@@ -126,8 +126,8 @@ public static partial class Autograd
     {
         public void Dispose() => Values.Dispose();
 
-        /// <summary>Adds rows into a running sum: in place where the roots agree and the sum shares no memory, else into a
-        /// new stack over the union of the roots (a root missing from one side contributes zeros there).</summary>
+        /// <summary>Adds rows into a running sum: as <see cref="Autograd.Sum"/> does where the roots agree, else into a new
+        /// stack over the union of the roots (a root missing from one side contributes zeros there).</summary>
         public static void Merge<TKey>(Dictionary<TKey, StackedRows> sums, TKey key, StackedRows rows) where TKey : notnull
         {
             if (!sums.TryGetValue(key, out var sum))
@@ -135,22 +135,22 @@ public static partial class Autograd
                 sums[key] = rows;
                 return;
             }
-            using var scope = DisposeScope.Enter();
-            if (sum.Roots.SequenceEqual(rows.Roots) && sum.Values.HasExclusiveStorage && sum.Values.IsContiguous)
-                Ops.AddInto(sum.Values, rows.Values);
-            else
+            if (sum.Roots.SequenceEqual(rows.Roots))
             {
-                var union = sum.Roots.Union(rows.Roots).Order().ToArray();
-                var values = Tensors.Zeros(new Shape([union.Length, .. sum.Values.Shape.ToArray()[1..]]), sum.Values.DType, sum.Values.Device);
-                foreach (var part in new[] { sum, rows })
-                    for (int r = 0; r < part.Roots.Length; r++)
-                    {
-                        int at = Array.IndexOf(union, part.Roots[r]);
-                        Ops.AddInto(Ops.Slice(values, 0, at, at + 1), Ops.Slice(part.Values, 0, r, r + 1));
-                    }
-                sum.Dispose();
-                sums[key] = new StackedRows(union, values.DetachFromScope());
+                sums[key] = sum with { Values = Sum(sum.Values, rows.Values) };
+                return;
             }
+            using var scope = DisposeScope.Enter();
+            var union = sum.Roots.Union(rows.Roots).Order().ToArray();
+            var values = Tensors.Zeros(new Shape([union.Length, .. sum.Values.Shape.ToArray()[1..]]), sum.Values.DType, sum.Values.Device);
+            foreach (var part in new[] { sum, rows })
+                for (int r = 0; r < part.Roots.Length; r++)
+                {
+                    int at = Array.IndexOf(union, part.Roots[r]);
+                    Ops.AddInto(Ops.Slice(values, 0, at, at + 1), Ops.Slice(part.Values, 0, r, r + 1));
+                }
+            sum.Dispose();
+            sums[key] = new StackedRows(union, values.DetachFromScope());
             rows.Dispose();
         }
     }

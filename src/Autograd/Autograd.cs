@@ -236,21 +236,23 @@ public static partial class Autograd
         return grads;
     }
 
-    /// <summary>Adds a gradient into a running sum, in place only where the sum shares memory with nothing else.</summary>
-    private static void Accumulate<TKey>(Dictionary<TKey, Tensor> sums, TKey key, Tensor grad) where TKey : notnull
+    /// <summary>Adds a gradient into a running sum.</summary>
+    private static void Accumulate<TKey>(Dictionary<TKey, Tensor> sums, TKey key, Tensor grad) where TKey : notnull =>
+        sums[key] = sums.TryGetValue(key, out var sum) ? Sum(sum, grad) : grad;
+
+    /// <summary>sum + grad, in place only where the sum shares memory with nothing else; both handles are consumed and the
+    /// running sum returned.</summary>
+    private static Tensor Sum(Tensor sum, Tensor grad)
     {
-        if (!sums.TryGetValue(key, out var sum))
+        using (grad)
         {
-            sums[key] = grad;
-            return;
+            if (sum.HasExclusiveStorage && sum.IsContiguous)
+            {
+                Ops.AddInto(sum, grad);
+                return sum;
+            }
+            using (sum) return Ops.Add(sum, grad).DetachFromScope();
         }
-        if (sum.HasExclusiveStorage && sum.IsContiguous) Ops.AddInto(sum, grad);
-        else
-        {
-            sums[key] = Ops.Add(sum, grad).DetachFromScope();
-            sum.Dispose();
-        }
-        grad.Dispose();
     }
 
     /// <summary>Nodes reachable from the roots whose rule must run: all of them for Backward, and for Grad
