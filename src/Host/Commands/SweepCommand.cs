@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using NativeMtl.Host.Config;
 using NativeMtl.Host.Sweep;
 
@@ -18,15 +17,7 @@ public static class SweepCommand
         command.SetAction(parsed =>
         {
             using var stop = new CancellationTokenSource();
-            void Stop(PosixSignalContext context)
-            {
-                if (stop.IsCancellationRequested) return;
-                context.Cancel = true;
-                error.WriteLine("nativemtl sweep: stopping every running cell after its step, with a checkpoint (Ctrl-C again to quit at once)");
-                stop.Cancel();
-            }
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var signals = new StopSignals(stop, error, "nativemtl sweep: stopping every running cell after its step, with a checkpoint (Ctrl-C again to quit at once)");
             return Run(parsed.GetValue(config)!.FullName, parsed.GetValue(jobs) ?? 1, output, error, stop.Token);
         });
         return command;

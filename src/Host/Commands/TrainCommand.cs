@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using NativeMtl.Data;
 using NativeMtl.Host.Bench;
 using NativeMtl.Host.Config;
@@ -101,20 +100,10 @@ public static class TrainCommand
                 PrintConfig = parsed.GetValue(printConfig),
             };
             using var stop = new CancellationTokenSource();
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, stop, error));
-            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop, error));
+            using var signals = new StopSignals(stop, error, "nativemtl train: stopping after this step to save a checkpoint (Ctrl-C again to quit at once)");
             return Run(arguments, output, error, stop.Token);
         });
         return command;
-    }
-
-    /// <summary>The first signal asks the loop to stop after its step; a second one ends the process at once.</summary>
-    private static void Stop(PosixSignalContext context, CancellationTokenSource stop, TextWriter error)
-    {
-        if (stop.IsCancellationRequested) return;
-        context.Cancel = true;
-        error.WriteLine("nativemtl train: stopping after this step to save a checkpoint (Ctrl-C again to quit at once)");
-        stop.Cancel();
     }
 
     /// <summary>Runs the command; <paramref name="cancellation"/> stops the run between steps, as Ctrl-C does.</summary>
