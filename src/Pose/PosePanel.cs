@@ -24,9 +24,8 @@ public static class PosePanel
     /// <summary>The corners of an object's axis-aligned bounding box in its frame, in the order the edges below use.</summary>
     public static IReadOnlyList<Vec3> BoxCorners(SceneObject o)
     {
-        double x0 = o.Parts.Min(p => p.Bounds.Min.X), y0 = o.Parts.Min(p => p.Bounds.Min.Y), z0 = o.Parts.Min(p => p.Bounds.Min.Z);
-        double x1 = o.Parts.Max(p => p.Bounds.Max.X), y1 = o.Parts.Max(p => p.Bounds.Max.Y), z1 = o.Parts.Max(p => p.Bounds.Max.Z);
-        return Enumerable.Range(0, 8).Select(i => new Vec3((i & 1) == 0 ? x0 : x1, (i & 2) == 0 ? y0 : y1, (i & 4) == 0 ? z0 : z1)).ToList();
+        var (min, max) = o.Bounds;
+        return Enumerable.Range(0, 8).Select(i => new Vec3((i & 1) == 0 ? min.X : max.X, (i & 2) == 0 ? min.Y : max.Y, (i & 4) == 0 ? min.Z : max.Z)).ToList();
     }
 
     /// <summary>The 12 edges of a box whose corners are numbered by their bits (x = 1, y = 2, z = 4): corners one bit apart.</summary>

@@ -13,13 +13,17 @@ public sealed record SceneObject(int InstanceId, int ClassId, IReadOnlyList<Prim
         return Math.Sqrt(x * x + y * y + z * z);
     });
 
+    /// <summary>The axis-aligned box, in the object's frame, that holds every part.</summary>
+    public (Vec3 Min, Vec3 Max) Bounds => (
+        new Vec3(Parts.Min(p => p.Bounds.Min.X), Parts.Min(p => p.Bounds.Min.Y), Parts.Min(p => p.Bounds.Min.Z)),
+        new Vec3(Parts.Max(p => p.Bounds.Max.X), Parts.Max(p => p.Bounds.Max.Y), Parts.Max(p => p.Bounds.Max.Z)));
+
     /// <summary>Points on the object's surface, in its frame: where rays on a <paramref name="perSide"/>×<paramref name="perSide"/>
     /// grid, parallel to each axis in both directions across the object's bounding box, first meet it (what a scanner
     /// would see from six sides; cavities hidden from all six are missed). The model points of pose metrics.</summary>
     public IReadOnlyList<Vec3> SurfacePoints(int perSide)
     {
-        var min = new Vec3(Parts.Min(p => p.Bounds.Min.X), Parts.Min(p => p.Bounds.Min.Y), Parts.Min(p => p.Bounds.Min.Z));
-        var max = new Vec3(Parts.Max(p => p.Bounds.Max.X), Parts.Max(p => p.Bounds.Max.Y), Parts.Max(p => p.Bounds.Max.Z));
+        var (min, max) = Bounds;
         double[] lo = [min.X, min.Y, min.Z], hi = [max.X, max.Y, max.Z];
         var points = new List<Vec3>();
         var hit = new SurfaceHit();
