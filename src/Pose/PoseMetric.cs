@@ -23,6 +23,8 @@ public sealed class PoseMetric(PoseCrops dataset)
     {
         int n = prediction.Shape[0], height = prediction.Shape[2], width = prediction.Shape[3], pixels = height * width;
         var values = Raw.Ops.Cast(prediction, DType.Float64).ToArray<double>();
+        // The input images only while the panel still takes samples.
+        var images = _examples.Count < PanelSize ? batch.Image.ToArray<float>() : null;
         for (int i = 0; i < n; i++)
         {
             var info = batch.Samples[i];
@@ -37,9 +39,9 @@ public sealed class PoseMetric(PoseCrops dataset)
             var shape = scene.Objects.Single(o => o.InstanceId == instance);
             var truePose = new RigidTransform(truth.Rotation, truth.Translation);
             _accuracy.Add(truth.ClassId, truePose, estimate, shape.SurfacePoints(GridPerSide));
-            if (_examples.Count < PanelSize)
-                _examples.Add(new PoseExample(info.Index, truth.ClassId, ImagePng(info.Index), width, height, info.Camera.Value, truePose, estimate,
-                    PosePanel.BoxCorners(shape)));
+            if (images is not null && _examples.Count < PanelSize)
+                _examples.Add(new PoseExample(info.Index, truth.ClassId, Png.Encode(width, height, SampleImages.Rgb(images, i * 3 * pixels, pixels), PngColor.Rgb),
+                    width, height, info.Camera.Value, truePose, estimate, PosePanel.BoxCorners(shape)));
         }
     }
 
@@ -52,16 +54,5 @@ public sealed class PoseMetric(PoseCrops dataset)
     {
         _accuracy = new PoseAccuracy();
         _examples.Clear();
-    }
-
-    /// <summary>A sample's input image as a PNG.</summary>
-    private byte[] ImagePng(long index)
-    {
-        var sample = DenseSample.Load(dataset, index);
-        int pixels = sample.Height * sample.Width;
-        var rgb = new byte[3 * pixels];
-        for (int p = 0; p < pixels; p++)
-            for (int c = 0; c < 3; c++) rgb[3 * p + c] = (byte)Math.Round(Math.Clamp(sample.Image[c * pixels + p], 0, 1) * 255);
-        return Png.Encode(sample.Width, sample.Height, rgb, PngColor.Rgb);
     }
 }

@@ -48,7 +48,7 @@ public static class SampleImages
         int pixels = sample.Height * sample.Width;
         var panels = new List<(string, byte[])>();
         if (sample.Image.Length > 0)
-            panels.Add(("rgb", Interleave(pixels, (p, c) => ToByte(sample.Image[c * pixels + p]))));
+            panels.Add(("rgb", Rgb(sample.Image, 0, pixels)));
         if (sample.Labels.Length > 0)
             panels.Add(("labels", Interleave(pixels, (p, c) => sample.Labels[p] is int l && l >= 0 ? ClassColors[l % ClassColors.Length][c] : (byte)0)));
         if (sample.Depth.Length > 0)
@@ -95,6 +95,10 @@ public static class SampleImages
         }
         return (totalWidth, totalHeight, rgb);
     }
+
+    /// <summary>Three planes of [0, 1] values starting at <paramref name="offset"/> (an image of a batch, say) as
+    /// interleaved 8-bit RGB.</summary>
+    public static byte[] Rgb(float[] planes, int offset, int pixels) => Interleave(pixels, (p, c) => ToByte(planes[offset + c * pixels + p]));
 
     private static byte[] Interleave(int pixels, Func<int, int, byte> value)
     {
