@@ -37,7 +37,7 @@ public sealed class PoseCrops : IDenseDataset
     private const double BoxScale = 1.5, ScaleJitter = 0.1, ShiftJitter = 0.1;
 
     /// <summary>Each sample's scene, object and box, found once (a sample is the same every epoch).</summary>
-    private readonly ConcurrentDictionary<long, ((Scene, long, int) Choice, (int U0, int V0, int U1, int V1) Box)> _chosen = new();
+    private readonly ConcurrentDictionary<long, Chosen> _chosen = new();
 
     public PoseCrops(ulong seed, SceneSplit split, long count, int height = DefaultSize, int width = DefaultSize, bool crop = true,
         int minimumPixels = DefaultMinimumPixels)
@@ -71,32 +71,42 @@ public sealed class PoseCrops : IDenseDataset
     public DenseFields Fields => DenseFields.All;
 
     /// <summary>The scene sample <paramref name="index"/> shows and the instance id of its object.</summary>
-    public (Scene Scene, long SceneIndex, int InstanceId) Object(long index) => Choose(index).Choice;
+    public (Scene Scene, long SceneIndex, int InstanceId) Object(long index)
+    {
+        var chosen = Choose(index);
+        return (chosen.Scene, chosen.SceneIndex, chosen.InstanceId);
+    }
 
     public SampleInfo Load(long index, int epoch, SampleView target)
     {
-        var ((scene, sceneIndex, instance), box) = Choose(index);
-        var intrinsics = Crop ? CropIntrinsics(scene, box, index) : scene.Camera.Intrinsics(Height, Width);
-        var info = SceneRenderer.Render(scene, sceneIndex, target, intrinsics);
-        var pose = info.Objects.Single(o => o.InstanceId == instance);
+        var chosen = Choose(index);
+        var info = SceneRenderer.Render(chosen.Scene, chosen.SceneIndex, target, chosen.Camera);
+        var pose = info.Objects.Single(o => o.InstanceId == chosen.InstanceId);
         int visible = Isolate(target, pose);
-        return new SampleInfo(index, intrinsics, [pose with { VisiblePixels = visible }]);
+        return new SampleInfo(index, chosen.Camera, [pose with { VisiblePixels = visible }]);
     }
 
-    /// <summary>The first of scenes i, i + Count, … with an object of enough visible pixels, the object drawn among those
-    /// (stream split | bit 30 under the seed, counter index), and its pixel box [u0, u1) × [v0, v1) in the 96×128 view.</summary>
-    private ((Scene, long, int) Choice, (int U0, int V0, int U1, int V1) Box) Choose(long index) => _chosen.GetOrAdd(index, Find);
+    /// <summary>A sample's scene, object and the intrinsics it is rendered through.</summary>
+    private sealed record Chosen(Scene Scene, long SceneIndex, int InstanceId, CameraIntrinsics Camera);
 
-    private ((Scene, long, int) Choice, (int U0, int V0, int U1, int V1) Box) Find(long index)
+    private Chosen Choose(long index) => _chosen.GetOrAdd(index, Find);
+
+    /// <summary>The first of scenes i, i + Count, … with an object of enough visible pixels; the object drawn among those
+    /// and then the crop's jitter, from one stream (split | bit 30 under the seed, counter index); its pixel box
+    /// [u0, u1) × [v0, v1) in the 96×128 view gives the crop.</summary>
+    private Chosen Find(long index)
     {
         var view = new DenseSample(ViewHeight, ViewWidth, DenseFields.All);
         for (int attempt = 0; attempt < MaxScenes; attempt++)
         {
             long sceneIndex = index + attempt * Count;
             var scene = SceneGenerator.Generate(Seed, (uint)Split, sceneIndex);
-            var candidates = SceneRenderer.Render(scene, sceneIndex, view.View(), scene.Camera.Intrinsics(ViewHeight, ViewWidth), shade: false).Objects.Where(o => o.VisiblePixels >= MinimumPixels).ToList();
+            var viewCamera = scene.Camera.Intrinsics(ViewHeight, ViewWidth);
+            var candidates = SceneRenderer.Render(scene, sceneIndex, view.View(), viewCamera, shade: false).Objects.Where(o => o.VisiblePixels >= MinimumPixels).ToList();
             if (candidates.Count == 0) continue;
-            var chosen = candidates[new SceneRandom(Seed, (uint)Split | CropStreamBit, index).Int(candidates.Count)].InstanceId;
+            var random = new SceneRandom(Seed, (uint)Split | CropStreamBit, index);
+            var chosen = candidates[random.Int(candidates.Count)].InstanceId;
+            if (!Crop) return new Chosen(scene, sceneIndex, chosen, scene.Camera.Intrinsics(Height, Width));
             int u0 = ViewWidth, v0 = ViewHeight, u1 = 0, v1 = 0;
             for (int p = 0; p < view.Instances.Length; p++)
             {
@@ -104,26 +114,22 @@ public sealed class PoseCrops : IDenseDataset
                 int u = p % ViewWidth, v = p / ViewWidth;
                 (u0, v0, u1, v1) = (Math.Min(u0, u), Math.Min(v0, v), Math.Max(u1, u + 1), Math.Max(v1, v + 1));
             }
-            return ((scene, sceneIndex, chosen), (u0, v0, u1, v1));
+            return new Chosen(scene, sceneIndex, chosen, CropIntrinsics(viewCamera, (u0, v0, u1, v1), random));
         }
         throw new InvalidOperationException(
             $"PoseCrops: no object shows {MinimumPixels} or more pixels in scenes {index}, {index + Count}, … ({MaxScenes} tried) of split {Split}");
     }
 
-    /// <summary>The box grown to the sample's aspect and by <see cref="BoxScale"/>, its scale and centre jittered by draws
-    /// after the object's; the view's intrinsics shifted to its corner and scaled to the sample's pixels.</summary>
-    private CameraIntrinsics CropIntrinsics(Scene scene, (int U0, int V0, int U1, int V1) box, long index)
+    /// <summary>The box grown to the sample's aspect and by <see cref="BoxScale"/>, its scale and centre jittered; the
+    /// view's intrinsics shifted to its corner and scaled to the sample's pixels.</summary>
+    private CameraIntrinsics CropIntrinsics(CameraIntrinsics view, (int U0, int V0, int U1, int V1) box, SceneRandom random)
     {
-        var random = new SceneRandom(Seed, (uint)Split | CropStreamBit, index);
-        random.NextUInt();
-        random.NextUInt();
         double aspect = (double)Width / Height;
         double boxHeight = Math.Max(box.V1 - box.V0, (box.U1 - box.U0) / aspect) * BoxScale * random.Uniform(1 - ScaleJitter, 1 + ScaleJitter);
         double boxWidth = boxHeight * aspect;
         double centreU = 0.5 * (box.U0 + box.U1) + random.Uniform(-ShiftJitter, ShiftJitter) * boxWidth;
         double centreV = 0.5 * (box.V0 + box.V1) + random.Uniform(-ShiftJitter, ShiftJitter) * boxHeight;
         double scale = Height / boxHeight;
-        var view = scene.Camera.Intrinsics(ViewHeight, ViewWidth);
         return new CameraIntrinsics(view.Fx * scale, view.Fy * scale, (view.Cx - (centreU - 0.5 * boxWidth)) * scale,
             (view.Cy - (centreV - 0.5 * boxHeight)) * scale);
     }
