@@ -24,7 +24,7 @@ public sealed class AuxiLightBalancer(BalancerOptions options) : Balancer
     private readonly double _initial = options.Number("initial_weight", 1);
     private readonly double _minimum = options.Number("min_weight", 0);
     private readonly string _mode = Mode(options);
-    private readonly bool _layerwise = GramBalancer.IsLayerwise(options, "auxilight", Mode(options) == "exact" ? null : $"mode: {Mode(options)}");
+    private readonly bool _layerwise = GramBalancer.IsLayerwise(options, "auxilight", Mode(options) is var mode && mode != "exact" ? $"mode: {mode}" : null);
     private Tensor? _lambda, _innerProducts, _auxiliaryMask;
 
     private static string Mode(BalancerOptions options) => options.Word("mode", "exact", "exact", "jvp", "feature");
