@@ -112,10 +112,10 @@ internal static class ConfigReader
         var map = v.Mapping();
         if (map.Children.Count == 0) throw v.Error("expected at least one task, such as {seg: main, depth: auxiliary}");
         var tasks = new List<TaskEntry>();
+        var names = DenseTask.Known.Union(DenseTask.KnownOnPose).ToList();
         foreach (var (key, node) in map.Children)
         {
             var name = ((YamlScalarNode)key).Value ?? "";
-            var names = DenseTask.Known.Union(DenseTask.KnownOnPose).ToList();
             if (!names.Contains(name))
                 throw new ConfigException($"{v.Document.Where(key)}: tasks: unknown task '{name}' (known: {string.Join(", ", names)})");
             var role = new Value(v.Document, node, $"tasks.{name}").Word(TaskRoleName.Main, TaskRoleName.Auxiliary);
