@@ -14,13 +14,15 @@ internal sealed record SweepCell(int Index, string Folder, IReadOnlyList<string>
 
 /// <summary>
 /// A sweep file: <c>base</c> (a train config, relative to the sweep file; optional), <c>out</c> (where the cells' run
-/// folders go, relative to the sweep file), <c>grid</c> (config field → list of values: every combination is a cell, the
-/// last field varying fastest) and <c>set</c> (overrides every cell takes). Each cell is an ordinary run folder
-/// <c>out/NNN-field=value,…</c>.
+/// folders go, relative to the sweep file), <c>list</c> (setups, each a mapping of config fields to values: for
+/// settings that go together, such as a single-task run's tasks and balancer), <c>grid</c> (config field → list of
+/// values: every combination is a cell, the last field varying fastest), at least one of the two (with both, every
+/// setup of the list meets every combination of the grid), and <c>set</c> (overrides every cell takes). Each cell is an
+/// ordinary run folder <c>out/NNN-field=value,…</c>.
 /// </summary>
-internal sealed record SweepSpec(string? Base, string Out, IReadOnlyList<(string Field, IReadOnlyList<string> Values)> Grid, IReadOnlyList<string> Set)
+internal sealed record SweepSpec(string? Base, string Out, IReadOnlyList<IReadOnlyList<string>> List, IReadOnlyList<(string Field, IReadOnlyList<string> Values)> Grid, IReadOnlyList<string> Set)
 {
-    private static readonly string[] Keys = ["base", "out", "grid", "set"];
+    private static readonly string[] Keys = ["base", "out", "list", "grid", "set"];
 
     public static SweepSpec Read(string path)
     {
@@ -39,6 +41,7 @@ internal sealed record SweepSpec(string? Base, string Out, IReadOnlyList<(string
             throw new ConfigException($"sweep {path}: expected a mapping with {string.Join(", ", Keys)}");
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string? basePath = null, outPath = null;
+        var setupList = new List<IReadOnlyList<string>>();
         var grid = new List<(string, IReadOnlyList<string>)>();
         var set = new List<string>();
         foreach (var (keyNode, value) in root.Children)
@@ -64,23 +67,30 @@ internal sealed record SweepSpec(string? Base, string Out, IReadOnlyList<(string
                         grid.Add((name, list.Children.Select(Flow).ToList()));
                     }
                     break;
+                case "list":
+                    if (value is not YamlSequenceNode setups || setups.Children.Count == 0)
+                        throw new ConfigException($"{Where(value)}: list: expected setups, each a mapping of config fields to values");
+                    foreach (var setup in setups.Children)
+                        setupList.Add(Overrides(setup, Where, "list entry"));
+                    break;
                 case "set":
-                    if (value is not YamlMappingNode overrides) throw new ConfigException($"{Where(value)}: set: expected config fields with a value each");
-                    set.AddRange(overrides.Children.Select(e => $"{((YamlScalarNode)e.Key).Value}={Flow(e.Value)}"));
+                    set.AddRange(Overrides(value, Where, "set"));
                     break;
                 default:
                     throw new ConfigException($"{Where(keyNode)}: unknown field '{key}' (known: {string.Join(", ", Keys)})");
             }
         }
         if (outPath is null) throw new ConfigException($"sweep {path}: out: required (the folder that holds the cells' run folders)");
-        if (grid.Count == 0) throw new ConfigException($"sweep {path}: grid: required (config fields, each with a list of values)");
-        return new SweepSpec(basePath, outPath, grid, set);
+        if (grid.Count == 0 && setupList.Count == 0)
+            throw new ConfigException($"sweep {path}: grid or list: required (config fields each with a list of values, or a list of setups)");
+        return new SweepSpec(basePath, outPath, setupList, grid, set);
     }
 
-    /// <summary>Every combination of the grid's values, in order (the last field fastest).</summary>
+    /// <summary>Every setup of the list with every combination of the grid's values, in order (the last grid field
+    /// fastest, the list slowest).</summary>
     public IReadOnlyList<SweepCell> Cells()
     {
-        IEnumerable<IReadOnlyList<string>> combinations = [[]];
+        IEnumerable<IReadOnlyList<string>> combinations = List.Count == 0 ? [[]] : List;
         foreach (var (field, values) in Grid)
             combinations = combinations.SelectMany(c => values.Select(v => (IReadOnlyList<string>)[.. c, $"{field}={v}"])).ToList();
         return combinations.Select((overrides, i) => new SweepCell(i, Path.Combine(Out, $"{i:000}-{FolderName(overrides)}"), overrides)).ToList();
@@ -92,6 +102,11 @@ internal sealed record SweepSpec(string? Base, string Out, IReadOnlyList<(string
         foreach (char c in string.Join(",", overrides)) name.Append(char.IsAsciiLetterOrDigit(c) || c is '=' or ',' or '.' or '-' or '_' ? c : '_');
         return name.Length > 80 ? name.ToString(0, 80) : name.ToString();
     }
+
+    private static IReadOnlyList<string> Overrides(YamlNode node, Func<YamlNode, string> where, string what) =>
+        node is YamlMappingNode { Children.Count: > 0 } fields
+            ? fields.Children.Select(e => $"{((YamlScalarNode)e.Key).Value}={Flow(e.Value)}").ToList()
+            : throw new ConfigException($"{where(node)}: {what}: expected config fields with a value each");
 
     private static string Scalar(YamlNode node, Func<YamlNode, string> where, string key) =>
         node is YamlScalarNode { Value: { Length: > 0 } text } ? text : throw new ConfigException($"{where(node)}: {key}: expected a path");

@@ -1,4 +1,5 @@
 using NativeMtl.Host;
+using NativeMtl.Host.Sweep;
 
 namespace NativeMtl.Tests.HostLayer;
 
@@ -54,6 +55,25 @@ public class SweepTests
         using var folder = new TempFolder();
         var (code, _, error) = TrainTestKit.Run("sweep", "--config", folder.Write("sweep.yaml", "out: cells\ngrid: {seed: [0, 1]}\njob: 3\n"));
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.Equal($"nativemtl sweep: sweep {folder["sweep.yaml"]} line 3: unknown field 'job' (known: base, out, grid, set)", error.Trim());
+        Assert.Equal($"nativemtl sweep: sweep {folder["sweep.yaml"]} line 3: unknown field 'job' (known: base, out, list, grid, set)", error.Trim());
+    }
+
+    [Fact]
+    public void EverySetupOfTheListMeetsEveryCombinationOfTheGrid()
+    {
+        using var folder = new TempFolder();
+        var spec = SweepSpec.Read(folder.Write("sweep.yaml", """
+            out: cells
+            list:
+              - {tasks: {seg: main}, balancer.name: equal}
+              - {balancer.name: auxilight}
+            grid:
+              seed: [0, 1]
+            """));
+        Assert.Equal(
+            ["tasks={seg: main},balancer.name=equal,seed=0", "tasks={seg: main},balancer.name=equal,seed=1",
+             "balancer.name=auxilight,seed=0", "balancer.name=auxilight,seed=1"],
+            spec.Cells().Select(c => string.Join(",", c.Overrides)));
+        Assert.Equal("002-balancer.name=auxilight,seed=0", Path.GetFileName(spec.Cells()[2].Folder));
     }
 }
