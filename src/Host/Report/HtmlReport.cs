@@ -15,16 +15,7 @@ internal static class HtmlReport
 {
     public static string Build(string runName, RunHistory history, string configYaml, RunInfo? info = null, string? posePanel = null)
     {
-        var html = new StringBuilder();
-        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-            .Append(SvgChart.Escape($"nativemtl run {runName}")).Append("</title><style>")
-            .Append("body{font-family:sans-serif;margin:24px;color:#222;background:#fff}h1{font-size:20px}h2{font-size:16px;margin-top:28px}")
-            .Append(".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd;background:#fff}")
-            .Append(".title{font-size:13px;font-weight:bold}.tick,.legend{font-size:11px}.axis{font-size:12px}.empty{font-size:13px;fill:#888}")
-            .Append(".grid{stroke:#eee}.frame{fill:none;stroke:#999}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 10px;text-align:right}")
-            .Append("th{background:#f4f4f4}td:first-child,td:nth-child(2){text-align:left}pre{background:#f7f7f7;padding:10px;font-size:12px}")
-            .Append(".facts th{text-align:left}.facts td{text-align:left}")
-            .Append("</style></head><body>\n");
+        var html = new StringBuilder(Head($"nativemtl run {runName}"));
         var train = history.Training;
         var lastLog = train.Count > 0 ? train[^1] : null;
         html.Append("<h1>").Append(SvgChart.Escape($"nativemtl run {runName}")).Append("</h1>\n<p>")
@@ -58,9 +49,6 @@ internal static class HtmlReport
                 .Append(posePanel).Append('\n');
 
         var tasks = train.Count > 0 ? train[0].Tasks.Select(t => t.Task).ToList() : [];
-        // The first line logged in each session covers its warm-up (start-up, the first batches): not a rate to show.
-        var warmUps = (info?.Sessions ?? [new RunSession(default, null, 0, null, "")])
-            .Select(session => train.FirstOrDefault(r => r.Step > session.FromStep)?.Step).OfType<int>().ToHashSet();
         html.Append("<h2>Training</h2>\n<div class=\"charts\">")
             .Append(SvgChart.Line("training loss per task ↓", "step", "loss (mean since the last log)",
                 tasks.Select((t, k) => new Series(t, train.Select(r => ((double)r.Step, r.Tasks[k].Loss)).ToList())).ToList()))
@@ -68,7 +56,7 @@ internal static class HtmlReport
                 tasks.Select((t, k) => new Series(t, train.Select(r => ((double)r.Step, r.Tasks[k].Weight)).ToList())).ToList()))
             .Append(SvgChart.Line("learning rate", "step", "learning rate", [new Series("lr", train.Select(r => ((double)r.Step, r.Lr)).ToList())], 400))
             .Append(SvgChart.Line("images per second ↑", "step", "images/s",
-                [new Series("images/s", train.Where(r => !warmUps.Contains(r.Step)).Select(r => ((double)r.Step, r.ImagesPerSecond)).ToList())], 400))
+                [new Series("images/s", history.SteadyTraining(info).Select(r => ((double)r.Step, r.ImagesPerSecond)).ToList())], 400))
             .Append("</div>\n");
 
         html.Append("<h2>Validation</h2>\n<div class=\"charts\">");
@@ -96,6 +84,17 @@ internal static class HtmlReport
         AtomicText.Write(folder.Report, Build(Path.GetFileName(Path.GetFullPath(folder.Path).TrimEnd(Path.DirectorySeparatorChar)), history, config,
             RunInfo.Read(folder.Info), panel));
     }
+
+    /// <summary>A page's start up to its body: the title and the style every page of ours shares (charts, tables).</summary>
+    public static string Head(string title) => new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .Append(SvgChart.Escape(title)).Append("</title><style>")
+        .Append("body{font-family:sans-serif;margin:24px;color:#222;background:#fff}h1{font-size:20px}h2{font-size:16px;margin-top:28px}")
+        .Append(".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd;background:#fff}")
+        .Append(".title{font-size:13px;font-weight:bold}.tick,.legend{font-size:11px}.axis{font-size:12px}.empty{font-size:13px;fill:#888}")
+        .Append(".grid{stroke:#eee}.frame{fill:none;stroke:#999}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 10px;text-align:right}")
+        .Append("th{background:#f4f4f4}td:first-child,td:nth-child(2){text-align:left}pre{background:#f7f7f7;padding:10px;font-size:12px}")
+        .Append(".facts th{text-align:left}.facts td{text-align:left}")
+        .Append("</style></head><body>\n").ToString();
 
     private static string Fact(string name, string value) => $"<tr><th>{SvgChart.Escape(name)}</th><td>{SvgChart.Escape(value)}</td></tr>";
 }

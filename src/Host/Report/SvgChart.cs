@@ -8,8 +8,9 @@ namespace NativeMtl.Host.Report;
 internal sealed record Series(string Name, IReadOnlyList<(double X, double Y)> Points);
 
 /// <summary>
-/// A line chart as inline SVG (no script, no font file, no external reference): axes with round tick values, one
-/// polyline per series with a dot on each point, and a legend. Points that are not finite are left out.
+/// Charts as inline SVG (no script, no font file, no external reference): a line chart (axes with round tick values,
+/// one polyline per series with a dot on each point, and a legend) and a bar chart with error bars. Values that are
+/// not finite are left out.
 /// </summary>
 internal static class SvgChart
 {
@@ -67,6 +68,49 @@ internal static class SvgChart
                 legendX += 24 + 7 * series[i].Name.Length;
             }
         }
+        svg.Append("</svg>");
+        return svg.ToString();
+    }
+
+    /// <summary>Horizontal bars from 0, one per label, each with a whisker of ± its spread (none where the spread is not
+    /// finite); the labels on the left.</summary>
+    public static string Bars(string title, string valueLabel, IReadOnlyList<(string Label, double Value, double Spread)> bars, int width = 640)
+    {
+        const double right = 24, top = 30, bottom = 40, row = 22;
+        double left = Math.Min(320, 12 + 6.2 * bars.Select(b => b.Label.Length).DefaultIfEmpty(0).Max());
+        var shown = bars.Where(b => double.IsFinite(b.Value)).ToList();
+        int height = (int)(top + bottom + row * Math.Max(1, shown.Count));
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{Escape(title)}\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"18\" text-anchor=\"middle\" class=\"title\">{Escape(title)}</text>");
+        if (shown.Count == 0)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" class=\"empty\">no data</text></svg>");
+            return svg.ToString();
+        }
+        var ends = shown.SelectMany(b => double.IsFinite(b.Spread) ? new[] { 0, b.Value - b.Spread, b.Value + b.Spread } : [0, b.Value]).ToList();
+        var ticks = Ticks(ends.Min(), ends.Max() > ends.Min() ? ends.Max() : ends.Min() + 1);
+        double min = ticks[0], max = ticks[^1], plotWidth = width - left - right, plotHeight = row * shown.Count;
+        double X(double v) => left + (v - min) / (max - min) * plotWidth;
+        foreach (var t in ticks)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(t):F1}\" x2=\"{X(t):F1}\" y1=\"{top}\" y2=\"{top + plotHeight}\" class=\"grid\"/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(t):F1}\" y=\"{top + plotHeight + 14}\" text-anchor=\"middle\" class=\"tick\">{Format(t)}</text>");
+        }
+        for (int i = 0; i < shown.Count; i++)
+        {
+            var (label, value, spread) = shown[i];
+            double y = top + i * row, middle = y + row / 2;
+            double from = X(Math.Min(0, value)), to = X(Math.Max(0, value));
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{from:F1}\" y=\"{y + 4:F1}\" width=\"{Math.Max(0.5, to - from):F1}\" height=\"{row - 8:F1}\" fill=\"{Palette[0]}\"/>");
+            if (double.IsFinite(spread) && spread > 0)
+                svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(value - spread):F1}\" x2=\"{X(value + spread):F1}\" y1=\"{middle:F1}\" y2=\"{middle:F1}\" stroke=\"#222\" stroke-width=\"1.5\"/>")
+                    .Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(value - spread):F1}\" x2=\"{X(value - spread):F1}\" y1=\"{middle - 4:F1}\" y2=\"{middle + 4:F1}\" stroke=\"#222\"/>")
+                    .Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(value + spread):F1}\" x2=\"{X(value + spread):F1}\" y1=\"{middle - 4:F1}\" y2=\"{middle + 4:F1}\" stroke=\"#222\"/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{middle + 4:F1}\" text-anchor=\"end\" class=\"tick\">{Escape(label)}</text>");
+        }
+        svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{top}\" width=\"{plotWidth}\" height=\"{plotHeight}\" class=\"frame\"/>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + plotWidth / 2}\" y=\"{height - 8}\" text-anchor=\"middle\" class=\"axis\">{Escape(valueLabel)}</text>");
         svg.Append("</svg>");
         return svg.ToString();
     }

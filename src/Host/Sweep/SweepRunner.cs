@@ -17,6 +17,7 @@ internal static class SweepRunner
     {
         var cells = spec.Cells();
         Directory.CreateDirectory(spec.Out);
+        SweepManifest.Write(spec);
         var queue = new ConcurrentQueue<SweepCell>(cells);
         var failures = new ConcurrentBag<(SweepCell Cell, int Code)>();
         var durations = new ConcurrentBag<double>();
@@ -70,6 +71,28 @@ internal static class SweepRunner
         foreach (var (cell, code) in failures.OrderBy(f => f.Cell.Index)) output.WriteLine($"sweep: cell {cell.Index} ({cell.Label}) failed with exit {code}: {cell.Folder}.log");
         output.WriteLine($"sweep: {done} of {cells.Count} cells done in {spec.Out}");
         return failures.IsEmpty ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    /// <summary>Cell <paramref name="index"/> alone (a Slurm array task): done before, run, or resumed.</summary>
+    public static int RunOne(SweepSpec spec, int index, TextWriter output, CancellationToken cancellation)
+    {
+        var cells = spec.Cells();
+        if (index < 0 || index >= cells.Count)
+        {
+            output.WriteLine($"sweep: no cell {index}; the sweep has cells 0 to {cells.Count - 1}");
+            return ExitCodes.Usage;
+        }
+        var cell = cells[index];
+        if (File.Exists(Path.Combine(cell.Folder, "final_metrics.json")))
+        {
+            output.WriteLine($"sweep: cell {index} ({cell.Label}) was done before");
+            return ExitCodes.Success;
+        }
+        Directory.CreateDirectory(spec.Out);
+        output.WriteLine($"sweep: cell {index} ({cell.Label}) starts; its log is {cell.Folder}.log");
+        int code = RunCell(spec, cell, cancellation);
+        output.WriteLine($"sweep: cell {index} ended with exit {code}");
+        return code;
     }
 
     /// <summary>One cell as <c>train</c> runs it: from the base config with its overrides, or resumed.</summary>

@@ -12,7 +12,17 @@ internal sealed record TrainRecord(int Step, int Epoch, double Lr, IReadOnlyList
 internal sealed record ValidationRecord(int Step, int Epoch, ValidationMetrics Result);
 
 /// <summary>What a run's metrics.jsonl holds, in file order.</summary>
-internal sealed record RunHistory(IReadOnlyList<TrainRecord> Training, IReadOnlyList<ValidationRecord> Validations);
+internal sealed record RunHistory(IReadOnlyList<TrainRecord> Training, IReadOnlyList<ValidationRecord> Validations)
+{
+    /// <summary>The logged steps whose images/s is a steady rate: all but each session's first logged line, which
+    /// covers its warm-up (start-up, the first batches). Without <paramref name="info"/>, one session from step 0.</summary>
+    public IReadOnlyList<TrainRecord> SteadyTraining(RunInfo? info)
+    {
+        var warmUps = (info?.Sessions ?? [new RunSession(default, null, 0, null, "")])
+            .Select(session => Training.FirstOrDefault(r => r.Step > session.FromStep)?.Step).OfType<int>().ToHashSet();
+        return Training.Where(r => !warmUps.Contains(r.Step)).ToList();
+    }
+}
 
 /// <summary>
 /// metrics.jsonl: one JSON object per line, <c>{"type":"train","step":…,"epoch":…,"lr":…,"loss":{task:…},

@@ -4,13 +4,15 @@ using System.Text.Json.Nodes;
 
 namespace NativeMtl.Host.Training;
 
-/// <summary>One stretch of training in a run folder: a start (or resume) to a stop.</summary>
-internal sealed record RunSession(DateTime StartedUtc, DateTime? EndedUtc, int FromStep, int? ToStep, string Device);
+/// <summary>One stretch of training in a run folder: a start (or resume) to a stop, and the most tensor bytes live at
+/// once meanwhile (null when unknown: see <see cref="RunPeakMemory"/>).</summary>
+internal sealed record RunSession(DateTime StartedUtc, DateTime? EndedUtc, int FromStep, int? ToStep, string Device, long? PeakBytes = null);
 
 /// <summary>
 /// run.json: what a report needs that the metrics do not hold: the model's parameter count, the steps planned, and
-/// each session of training (started, ended, the steps it covered, the device), so the report can give the start
-/// time, the time spent, and leave out the images/s of each session's first logged step (its warm-up).
+/// each session of training (started, ended, the steps it covered, the device, its peak memory), so the report can give
+/// the start time, the time spent, and leave out the images/s of each session's first logged step (its warm-up), and a
+/// sweep's summary the memory of each run.
 /// </summary>
 internal sealed record RunInfo(long Parameters, int StepsPlanned, string Balancer, IReadOnlyList<RunSession> Sessions)
 {
@@ -21,7 +23,8 @@ internal sealed record RunInfo(long Parameters, int StepsPlanned, string Balance
         {
             var node = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
             var sessions = node["sessions"]!.AsArray().Select(s => new RunSession(
-                Time(s!["started_utc"])!.Value, Time(s["ended_utc"]), (int)s["from_step"]!, (int?)s["to_step"], (string?)s["device"] ?? "")).ToList();
+                Time(s!["started_utc"])!.Value, Time(s["ended_utc"]), (int)s["from_step"]!, (int?)s["to_step"], (string?)s["device"] ?? "",
+                (long?)s["peak_bytes"])).ToList();
             return new RunInfo((long)node["parameters"]!, (int)node["steps_planned"]!, (string?)node["balancer"] ?? "", sessions);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException)
@@ -42,6 +45,7 @@ internal sealed record RunInfo(long Parameters, int StepsPlanned, string Balance
             ["from_step"] = s.FromStep,
             ["to_step"] = s.ToStep,
             ["device"] = s.Device,
+            ["peak_bytes"] = s.PeakBytes,
         }).ToArray()),
     }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
@@ -55,7 +59,11 @@ internal sealed record RunInfo(long Parameters, int StepsPlanned, string Balance
     }
 
     /// <summary>This run with its last session ended after <paramref name="step"/>.</summary>
-    public RunInfo End(int step) => this with { Sessions = [.. Sessions.SkipLast(1), Sessions[^1] with { EndedUtc = DateTime.UtcNow, ToStep = step }] };
+    public RunInfo End(int step, long? peakBytes) =>
+        this with { Sessions = [.. Sessions.SkipLast(1), Sessions[^1] with { EndedUtc = DateTime.UtcNow, ToStep = step, PeakBytes = peakBytes }] };
+
+    /// <summary>The largest peak of the sessions that know theirs; null when none does.</summary>
+    public long? PeakBytes => Sessions.Max(s => s.PeakBytes);
 
     /// <summary>Time spent training, over every session that ended.</summary>
     public TimeSpan Duration => Sessions.Where(s => s.EndedUtc is not null).Aggregate(TimeSpan.Zero, (t, s) => t + (s.EndedUtc!.Value - s.StartedUtc));

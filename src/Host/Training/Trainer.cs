@@ -195,13 +195,14 @@ internal sealed class Trainer : IDisposable
     {
         var info = RunInfo.Begin(folder.Info, Model.ParameterCount, TotalSteps, Config.Balancer.Name, Step.Steps, Bench.DeviceChoice.Describe(Device));
         info.Write(folder.Info);
+        var peak = RunPeakMemory.Begin();
         try
         {
             return Train(folder, progress, cancellation, stopAt);
         }
         finally
         {
-            info.End(Step.Steps).Write(folder.Info);
+            info.End(Step.Steps, peak.End()).Write(folder.Info);
         }
     }
 

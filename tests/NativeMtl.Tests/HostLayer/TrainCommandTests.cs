@@ -211,16 +211,9 @@ public class TrainCommandTests
     [Fact]
     public void TheReadmeShowsExactlyWhatPrintConfigPrints()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(TrainTestKit.RepositoryRoot(), "README.md"));
         var block = Regex.Match(readme, "```yaml\n(seed: .*?)```", RegexOptions.Singleline).Groups[1].Value;
         Assert.Equal(Run("train", "--print-config").Output, block);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var folder = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(folder, "NativeMtl.sln"))) folder = Path.GetDirectoryName(folder) ?? throw new DirectoryNotFoundException("no NativeMtl.sln above the tests");
-        return folder;
     }
 
     [Fact]

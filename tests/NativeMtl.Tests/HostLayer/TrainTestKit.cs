@@ -55,6 +55,14 @@ internal static class TrainTestKit
           checkpoint_every: 2
         """;
 
+    /// <summary>The checkout the tests were built from (the folder holding NativeMtl.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        var folder = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(folder, "NativeMtl.sln"))) folder = Path.GetDirectoryName(folder) ?? throw new DirectoryNotFoundException("no NativeMtl.sln above the tests");
+        return folder;
+    }
+
     public static (int Code, string Output, string Error) Run(params string[] args)
     {
         var (output, error) = (new StringWriter(), new StringWriter());
