@@ -12,12 +12,15 @@ public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func
 
     /// <summary>The tasks a dataset provides, by their config names: seg, depth, normal, and from the synthetic scenes
     /// only curvature and coordinates; and two pseudo-auxiliary tasks (seed 002), noise and seg_noisy.</summary>
-    public static IReadOnlyList<string> Known { get; } = ["seg", "depth", "normal", "curvature", "coordinates", "noise", "seg_noisy"];
+    public static IReadOnlyList<string> BuiltIn { get; } = ["seg", "depth", "normal", "curvature", "coordinates", "noise", "seg_noisy"];
+
+    /// <summary>The built-in tasks and those plug-ins registered (<see cref="TaskRegistry"/>).</summary>
+    public static IReadOnlyList<string> Known => [.. BuiltIn, .. TaskRegistry.Names];
 
     /// <summary>The tasks only the synthetic scenes provide.</summary>
     public static IReadOnlyList<string> SyntheticOnly { get; } = ["curvature", "coordinates"];
 
-    /// <summary>A task by its config name; <paramref name="classes"/> is the segmentation class count and
+    /// <summary>A task by its config name (built in or registered); <paramref name="classes"/> is the segmentation class count and
     /// <paramref name="labelNoise"/> the share of seg_noisy's labels drawn at random.</summary>
     public static DenseTask Create(string name, TaskRole role, int classes, double labelNoise = DefaultLabelNoise) => name switch
     {
@@ -44,7 +47,8 @@ public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func
             int pixels = Pixels(b);
             return PerSample(b, i => PseudoTargets.CorruptLabels(labels.AsSpan(i * pixels, pixels), b.Samples[i].Index, classes, labelNoise), channels: 0, DType.Int32);
         }, Classes: new ClassSplit((b, _) => b.Labels, _ => classes)),
-        _ => throw new ArgumentException($"unknown task '{name}' (known: {string.Join(", ", Known)})"),
+        _ => TaskRegistry.TryCreate(name, new TaskRequest(role, classes, labelNoise))
+            ?? throw new ArgumentException($"unknown task '{name}' (known: {string.Join(", ", Known)})"),
     };
 
     public const double DefaultLabelNoise = 0.3;

@@ -32,6 +32,8 @@ internal sealed record TrainArguments
     public int? StopAt { get; init; }
 
     public bool PrintConfig { get; init; }
+
+    public IReadOnlyList<string> Plugins { get; init; } = [];
 }
 
 /// <summary>
@@ -82,8 +84,14 @@ public static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its newest checkpoint, with its own config (only --device, --steps and --stop-at may be given)", HelpName = "RUN_DIR" };
         var stopAt = Cli.WholeNumber("--stop-at", "stop after this step as Ctrl-C would (checkpoint, resumable): train a long run in parts", "STEP");
         var printConfig = new Option<bool>("--print-config") { Description = "print the resolved config as YAML and exit" };
+        var plugin = new Option<string[]>("--plugin")
+        {
+            Description = "load balancers and tasks from this assembly (a class implementing NativeMtl.Balancers.INativeMtlPlugin) before the config is read; repeatable; the run's config keeps it for --resume",
+            HelpName = "PATH.dll",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command("train", Summary);
-        foreach (var o in new Option[] { config, set, balancer, steps, device, seed, output_, resume, stopAt, printConfig }) command.Options.Add(o);
+        foreach (var o in new Option[] { config, set, balancer, steps, device, seed, output_, resume, stopAt, printConfig, plugin }) command.Options.Add(o);
         command.SetAction(parsed =>
         {
             var arguments = new TrainArguments
@@ -98,6 +106,7 @@ public static class TrainCommand
                 Resume = parsed.GetValue(resume),
                 StopAt = parsed.GetValue(stopAt),
                 PrintConfig = parsed.GetValue(printConfig),
+                Plugins = parsed.GetValue(plugin) ?? [],
             };
             using var stop = new CancellationTokenSource();
             using var signals = new StopSignals(stop, error, "nativemtl train: stopping after this step to save a checkpoint (Ctrl-C again to quit at once)");
@@ -138,7 +147,10 @@ public static class TrainCommand
         if (a.Steps is < 1) throw new ConfigException($"--steps must be at least 1, not {a.Steps}");
         if (a.Resume is not null) return Resume(a, output, error, cancellation);
 
+        var plugins = a.Plugins.Select(p => Path.GetFullPath(p)).ToList();
+        plugins.ForEach(PluginLoader.Load);
         var config = ConfigReader.Read(a.Config, Overrides(a));
+        config = config with { Plugins = [.. config.Plugins, .. plugins.Except(config.Plugins)] };
         if (a.PrintConfig)
         {
             output.Write(ConfigWriter.ToYaml(config, withComments: true));
@@ -188,7 +200,7 @@ public static class TrainCommand
     private static int Resume(TrainArguments a, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var given = new[] { ("--config", a.Config is not null), ("--set", a.Set.Count > 0), ("--balancer", a.Balancer is not null),
-            ("--seed", a.Seed is not null), ("--out", a.Out is not null), ("--print-config", a.PrintConfig) }.Where(g => g.Item2).Select(g => g.Item1).ToList();
+            ("--seed", a.Seed is not null), ("--out", a.Out is not null), ("--print-config", a.PrintConfig), ("--plugin", a.Plugins.Count > 0) }.Where(g => g.Item2).Select(g => g.Item1).ToList();
         if (given.Count > 0)
             throw new ConfigException($"--resume continues a run with the config it started with; {string.Join(", ", given)} cannot be combined with it (only --device, --steps and --stop-at)");
         var folder = new RunFolder(a.Resume!);

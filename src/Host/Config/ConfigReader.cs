@@ -48,11 +48,32 @@ internal static class ConfigReader
         _ => "the text ends inside an unclosed [ or {",
     };
 
+    /// <summary>Plug-in paths, relative to the config file's folder (the current folder for --set), loaded now.</summary>
+    private static IReadOnlyList<string> ReadPlugins(Value v)
+    {
+        var folder = File.Exists(v.Document.Source) ? Path.GetDirectoryName(Path.GetFullPath(v.Document.Source))! : Directory.GetCurrentDirectory();
+        var paths = v.StringList().Select(p => Path.GetFullPath(p, folder)).ToList();
+        foreach (var path in paths)
+        {
+            try
+            {
+                PluginLoader.Load(path);
+            }
+            catch (ConfigException e)
+            {
+                throw v.Error(e.Message);
+            }
+        }
+        return paths;
+    }
+
     private static TrainConfig Bind(Section root)
     {
         var d = new TrainConfig();
         var config = new TrainConfig
         {
+            // First, so that the names the plug-ins register are known to the fields below.
+            Plugins = root.Value("plugins", d.Plugins, ReadPlugins),
             Seed = root.Value("seed", d.Seed, v => v.ULong()),
             Device = root.Value("device", d.Device, v => v.Device()),
             Out = root.Value("out", d.Out, v => v.NullableString() is { } path && path.Trim().Length == 0 ? throw v.Error("an empty path; give a folder or null") : v.NullableString()),

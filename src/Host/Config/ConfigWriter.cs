@@ -18,19 +18,21 @@ internal static class ConfigWriter
 
     public static string ToYaml(TrainConfig c)
     {
-        var root = new YamlMappingNode
+        var root = new YamlMappingNode();
+        if (c.Plugins.Count > 0) root.Add("plugins", new YamlSequenceNode(c.Plugins.Select(p => (YamlNode)new YamlScalarNode(p))));
+        foreach (var (key, value) in new (string, YamlNode)[]
         {
-            { "seed", Number(c.Seed) },
-            { "device", c.Device },
-            { "out", Text(c.Out) },
-            { "data", Data(c.Data) },
-            { "tasks", Map(c.Tasks.Select(t => (t.Name, (YamlNode)new YamlScalarNode(t.Role)))) },
-            { "model", Model(c.Model) },
-            { "balancer", Map([("name", new YamlScalarNode(c.Balancer.Name)), .. c.Balancer.Options.Select(o => (o.Key, Option(o.Value)))]) },
-            { "optimizer", Optimizer(c.Optimizer) },
-            { "schedule", Schedule(c.Schedule) },
-            { "training", Training(c.Training) },
-        };
+            ("seed", Number(c.Seed)),
+            ("device", new YamlScalarNode(c.Device)),
+            ("out", Text(c.Out)),
+            ("data", Data(c.Data)),
+            ("tasks", Map(c.Tasks.Select(t => (t.Name, (YamlNode)new YamlScalarNode(t.Role))))),
+            ("model", Model(c.Model)),
+            ("balancer", Map([("name", new YamlScalarNode(c.Balancer.Name)), .. c.Balancer.Options.Select(o => (o.Key, Option(o.Value)))])),
+            ("optimizer", Optimizer(c.Optimizer)),
+            ("schedule", Schedule(c.Schedule)),
+            ("training", Training(c.Training)),
+        }) root.Add(key, value);
         var writer = new StringWriter { NewLine = "\n" };
         new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
         var text = writer.ToString();

@@ -11,6 +11,10 @@ namespace NativeMtl.Host.Config;
 /// </summary>
 internal sealed record TrainConfig
 {
+    /// <summary>Plug-in assemblies (full paths) whose balancers and tasks the run uses, loaded before the rest of the
+    /// config is read (see <see cref="PluginLoader"/>).</summary>
+    public IReadOnlyList<string> Plugins { get; init; } = [];
+
     /// <summary>Seeds the initial weights, the data order and the augmentation.</summary>
     public ulong Seed { get; init; }
 
