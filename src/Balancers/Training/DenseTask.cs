@@ -4,9 +4,10 @@ using NativeMtl.Models;
 namespace NativeMtl.Balancers;
 
 /// <summary>A dense prediction task of a training run: what the model predicts, its role, its loss, where its
-/// target (and mask, if any) comes from in a batch, and how its pixels fall into classes (<see cref="Classes"/>).</summary>
+/// target (and mask, if any) comes from in a batch, how its pixels fall into classes (<see cref="Classes"/>), and the
+/// validation metric of a task registered from outside (<see cref="Metric"/>; the built-in tasks' are chosen by name).</summary>
 public sealed record DenseTask(TaskSpec Spec, TaskRole Role, TaskLoss Loss, Func<DenseBatch, Tensor> Target, Func<DenseBatch, Tensor?>? Mask = null,
-    ClassSplit? Classes = null)
+    ClassSplit? Classes = null, Func<ITaskMetric>? Metric = null)
 {
     public string Name => Spec.Name;
 

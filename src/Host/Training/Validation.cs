@@ -61,8 +61,9 @@ internal static class Validation
         }
     }
 
-    /// <summary>The metric of a task's kind; curvature has none besides its loss.</summary>
-    private static ITaskMetric? Metric(DenseTask task, int classes) => task.Name switch
+    /// <summary>The metric of a task: a registered task's own, or a built-in task's by its name; curvature has none
+    /// besides its loss.</summary>
+    private static ITaskMetric? Metric(DenseTask task, int classes) => task.Metric?.Invoke() ?? task.Name switch
     {
         "seg" => new SegmentationMetric(classes),
         "depth" => new DepthMetric(),

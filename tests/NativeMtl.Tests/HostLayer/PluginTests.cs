@@ -12,7 +12,8 @@ public sealed class TestPlugin : INativeMtlPlugin
     public void Register()
     {
         BalancerRegistry.Register<HalfAuxiliaryBalancer>("test_half_auxiliary", _ => new HalfAuxiliaryBalancer());
-        TaskRegistry.Register("test_seg", r => new DenseTask(TaskSpec.Segmentation(r.Classes, "test_seg"), r.Role, new CrossEntropyLoss(-1), b => b.Labels));
+        TaskRegistry.Register("test_seg", r => new DenseTask(TaskSpec.Segmentation(r.Classes, "test_seg"), r.Role, new CrossEntropyLoss(-1), b => b.Labels,
+            Metric: () => new SegmentationMetric(r.Classes)));
     }
 }
 
@@ -62,6 +63,7 @@ public class PluginTests
         Assert.True(code == 0, output + error);
         var metrics = File.ReadAllText(Path.Combine(folder["run"], "metrics.jsonl"));
         Assert.Contains("\"weight\":{\"test_seg\":1,\"depth\":0.5}", metrics);
+        Assert.Contains("\"test_seg\":{\"miou\":", metrics);
         Assert.Contains($"plugins:\n- {Assembly}\n", File.ReadAllText(Path.Combine(folder["run"], "config.yaml")));
         Assert.Equal(0, TrainTestKit.Run("train", "--resume", folder["run"], "--steps", "3").Code);
     }

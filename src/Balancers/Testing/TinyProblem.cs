@@ -1,13 +1,14 @@
-using NativeMtl.Balancers;
 using NativeMtl.Kernels;
 using NativeMtl.Models;
 using NativeMtl.Raw;
 
-namespace NativeMtl.Tests.Balancers;
+// A toy problem for testing balancers by hand, the engine's own and those written elsewhere (samples/FocalLoss tests
+// its balancer on it): it ships in the package for that.
+namespace NativeMtl.Balancers.Testing;
 
 /// <summary>A Float64 multi-task model small enough to check balancers by hand: z = tanh(1×1 conv(x)) and one
 /// 1×1 conv head per task, trained on mean squared errors. Task "a" is main, "b" and "c" auxiliary.</summary>
-internal sealed class TinyModel : MtlModel
+public sealed class TinyModel : MtlModel
 {
     public TinyModel(IReadOnlyList<string> tasks, ulong seed = 1) : base("tiny", new ArchitectureOptions
     {
@@ -41,7 +42,7 @@ internal sealed class TinyModel : MtlModel
 }
 
 /// <summary>Mean squared error of each head against fixed targets; the look-ahead batch has other inputs.</summary>
-internal sealed class TinyObjective(TinyModel model, ulong seed = 5) : ITaskObjective
+public sealed class TinyObjective(TinyModel model, ulong seed = 5) : ITaskObjective
 {
     private readonly Tensor _x = Tensors.Normal(new Shape(2, 2, 3, 3), new Generator(seed), dtype: DType.Float64).DetachFromScope();
     private readonly Tensor _xAhead = Tensors.Normal(new Shape(2, 2, 3, 3), new Generator(seed + 100), dtype: DType.Float64).DetachFromScope();
@@ -65,7 +66,7 @@ internal sealed class TinyObjective(TinyModel model, ulong seed = 5) : ITaskObje
     }
 }
 
-internal static class TinyProblem
+public static class TinyProblem
 {
     public static readonly BalancedTask[] AuxiliarySetup = [new("a", TaskRole.Main), new("b", TaskRole.Auxiliary), new("c", TaskRole.Auxiliary)];
 
