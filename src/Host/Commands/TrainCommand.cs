@@ -169,6 +169,7 @@ public static class TrainCommand
         try
         {
             trainer = new Trainer(config, device.Value);
+            if (config.Model.InitFrom is { } init) output.WriteLine(InitFrom(init, trainer.Model));
             MemoryBudget.Check(trainer);
             CheckData(config, output);
             AtomicText.Write(folder.Config, ConfigWriter.ToYaml(config));
@@ -180,6 +181,19 @@ public static class TrainCommand
             throw;
         }
         using (trainer) return Execute(trainer, folder, a.StopAt, output, error, cancellation);
+    }
+
+    /// <summary>A fresh run's model.init_from, applied before the first step; a bad file names the field.</summary>
+    private static string InitFrom(InitialWeightsSource init, MtlModel model)
+    {
+        try
+        {
+            return InitialWeights.Load(init, model).Summary(init);
+        }
+        catch (CheckpointException e)
+        {
+            throw new RunInputException($"model.init_from: {e.Message}");
+        }
     }
 
     /// <summary>An MTAN-format dataset is checked whole before step 1, as <c>nativemtl data check</c> does, so that a bad

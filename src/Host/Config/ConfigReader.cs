@@ -51,8 +51,7 @@ internal static class ConfigReader
     /// <summary>Plug-in paths, relative to the config file's folder (the current folder for --set), loaded now.</summary>
     private static IReadOnlyList<string> ReadPlugins(Value v)
     {
-        var folder = File.Exists(v.Document.Source) ? Path.GetDirectoryName(Path.GetFullPath(v.Document.Source))! : Directory.GetCurrentDirectory();
-        var paths = v.StringList().Select(p => Path.GetFullPath(p, folder)).ToList();
+        var paths = v.StringList().Select(p => RelativeToConfig(v, p)).ToList();
         foreach (var path in paths)
         {
             try
@@ -162,10 +161,28 @@ internal static class ConfigReader
             HeadChannels = s.Value("head_channels", d.HeadChannels, v => v.IsNull ? null : v.Int(1)),
             HeadDropout = s.Value("head_dropout", d.HeadDropout, v => v.Double(0, 1)),
             AuxiliaryModules = s.Value("auxiliary_modules", d.AuxiliaryModules, v => v.IsNull ? null : ReadAuxiliary(new Section(v.Document, v.Mapping(), v.Path + "."))),
+            InitFrom = s.Value("init_from", d.InitFrom, ReadInitFrom),
         };
         s.Done();
         return model;
     }
+
+    /// <summary>null, a file, or {file, prefix, file_prefix}; the file relative to the config file's folder.</summary>
+    private static InitialWeightsSource? ReadInitFrom(Value v)
+    {
+        if (v.IsNull) return null;
+        if (v.Node is YamlScalarNode) return new InitialWeightsSource(RelativeToConfig(v, v.String()));
+        var s = new Section(v.Document, v.Mapping(), v.Path + ".");
+        var source = new InitialWeightsSource(RelativeToConfig(v, s.Value("file", "", f => f.String())),
+            s.Value("prefix", "", p => p.String()), s.Value("file_prefix", null, p => p.NullableString()));
+        s.Done();
+        if (source.File.Length == 0) throw v.Error("file: required (a safetensors file)");
+        return source;
+    }
+
+    /// <summary>A path as written in a config file, relative to its folder (the current folder for --set and the defaults).</summary>
+    private static string RelativeToConfig(Value v, string path) =>
+        path.Length == 0 ? path : Path.GetFullPath(path, File.Exists(v.Document.Source) ? Path.GetDirectoryName(Path.GetFullPath(v.Document.Source))! : Directory.GetCurrentDirectory());
 
     private static AuxiliaryModulesConfig ReadAuxiliary(Section s)
     {

@@ -86,6 +86,9 @@ internal static class ConfigWriter
             { "head_channels", m.HeadChannels is { } h ? Number(h) : Null() },
             { "head_dropout", Number(m.HeadDropout) },
         };
+        map.Add("init_from", m.InitFrom is { } init
+            ? new YamlMappingNode { { "file", init.File }, { "prefix", Scalar(init.Prefix) }, { "file_prefix", Text(init.FilePrefix) } }
+            : Null());
         if (m.AuxiliaryModules is not { } a)
         {
             map.Add("auxiliary_modules", Null());

@@ -119,6 +119,10 @@ internal sealed record ModelConfig
 
     /// <summary>Auxiliary modules (seed 001) on the encoder's stages; null for none.</summary>
     public AuxiliaryModulesConfig? AuxiliaryModules { get; init; }
+
+    /// <summary>Weights to start from (a safetensors file, the tensors under a prefix); null for the initialisation.
+    /// Read at a run's start only: a resumed run continues from its checkpoint.</summary>
+    public Models.InitialWeightsSource? InitFrom { get; init; }
 }
 
 internal sealed record AuxiliaryModulesConfig
