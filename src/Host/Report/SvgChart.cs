@@ -22,14 +22,8 @@ internal static class SvgChart
         const double left = 72, right = 16, top = 40, bottom = 44;
         series = series.Select(s => s with { Points = s.Points.OrderBy(p => p.X).ToList() }).ToList();
         var points = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{Escape(title)}\">");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"18\" text-anchor=\"middle\" class=\"title\">{Escape(title)}</text>");
-        if (points.Count == 0)
-        {
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" class=\"empty\">no data yet</text></svg>");
-            return svg.ToString();
-        }
+        var svg = Start(title, width, height);
+        if (points.Count == 0) return Empty(svg, width, height, "no data yet");
         var (xMin, xMax) = Range(points.Select(p => p.X));
         var (yMin, yMax) = Range(points.Select(p => p.Y));
         var xTicks = Ticks(xMin, xMax);
@@ -80,14 +74,8 @@ internal static class SvgChart
         double left = Math.Min(320, 12 + 6.2 * bars.Select(b => b.Label.Length).DefaultIfEmpty(0).Max());
         var shown = bars.Where(b => double.IsFinite(b.Value)).ToList();
         int height = (int)(top + bottom + row * Math.Max(1, shown.Count));
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{Escape(title)}\">");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"18\" text-anchor=\"middle\" class=\"title\">{Escape(title)}</text>");
-        if (shown.Count == 0)
-        {
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" class=\"empty\">no data</text></svg>");
-            return svg.ToString();
-        }
+        var svg = Start(title, width, height);
+        if (shown.Count == 0) return Empty(svg, width, height, "no data");
         var ends = shown.SelectMany(b => double.IsFinite(b.Spread) ? new[] { 0, b.Value - b.Spread, b.Value + b.Spread } : [0, b.Value]).ToList();
         var ticks = Ticks(ends.Min(), ends.Max() > ends.Min() ? ends.Max() : ends.Min() + 1);
         double min = ticks[0], max = ticks[^1], plotWidth = width - left - right, plotHeight = row * shown.Count;
@@ -114,6 +102,15 @@ internal static class SvgChart
         svg.Append("</svg>");
         return svg.ToString();
     }
+
+    /// <summary>A chart's opening tag and its title.</summary>
+    private static StringBuilder Start(string title, int width, int height) => new StringBuilder()
+        .Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{Escape(title)}\">")
+        .Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"18\" text-anchor=\"middle\" class=\"title\">{Escape(title)}</text>");
+
+    /// <summary>A chart with nothing to draw: the title and a word in the middle.</summary>
+    private static string Empty(StringBuilder svg, int width, int height, string text) => svg
+        .Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" class=\"empty\">{text}</text></svg>").ToString();
 
     /// <summary>The data's range, widened around a single value so the axis has some length.</summary>
     private static (double Min, double Max) Range(IEnumerable<double> values)
