@@ -1,3 +1,4 @@
+using NativeMtl.Kernels;
 using NativeMtl.Kernels.Cuda;
 using NativeMtl.Kernels.Cuda.Native;
 
@@ -98,6 +99,19 @@ public class RuntimeModuleTests
             var error = Assert.Throws<CudaException>(() => broken.Ptx(8, 0));
             Assert.StartsWith("runtime module 'broken' for compute_80: nvrtcCompileProgram failed: NVRTC_ERROR_COMPILATION", error.Message);
             Assert.Contains("undeclared_name", error.Message);
+        });
+    }
+
+    /// <summary>1000 elements: three blocks of 256 threads and a partial fourth.</summary>
+    [SkippableFact]
+    public void AUserKernelCompiledByNvrtcRunsOnTheGpuLikeTheCpu()
+    {
+        Skip.IfNot(CudaRuntime.TryRegister(out string whyNot), $"no usable CUDA device: {whyNot}");
+        Skip.IfNot(NvrtcFound(), "NVRTC is not installed here");
+        WithKernelCache(_ =>
+        {
+            var gpu = (CudaBackend)Backends.For(Device.Cuda());
+            Assert.Equal(ScaleAddKernel.OnTheCpu(1000), ScaleAddKernel.Run(gpu, RuntimeModule.FromCudaSource("scale_add", ScaleAddKernel.Source), 1000));
         });
     }
 

@@ -35,6 +35,9 @@ internal sealed unsafe partial class EmulatedLauncher : IKernelLauncher
         if (result == 3) throw new InvalidOperationException($"{op}: {kernel} launched with an empty grid ({shape.GridX}×{shape.GridY}×{shape.GridZ} blocks)");
         Launched.Enqueue(kernel);
     }
+
+    public void Launch(RuntimeModule module, string kernel, LaunchShape shape, ReadOnlySpan<nint> args, string op, ReadOnlySpan<TensorRef> operands) =>
+        throw new NotSupportedException($"{op}: the test suite's emulator runs no runtime modules ({module.Name})");
 }
 
 /// <summary>Host memory behind 64-bit addresses, the emulated device's memory.</summary>
