@@ -23,7 +23,7 @@ internal static class EmulatorLibrary
     {
         var emulator = Path.Join(kernelsFolder, "emu", "emu.cpp");
         if (!File.Exists(emulator))
-            throw new DirectoryNotFoundException($"the kernels' sources are not in {kernelsFolder} ({Path.Join("emu", "emu.cpp")} is missing): " +
+            throw new DirectoryNotFoundException($"the kernels' sources are not in {kernelsFolder} (emu/emu.cpp is missing): " +
                 "NativeMtl.Kernels copies them beside the application under nativemtl-kernels/; pass kernelsFolder to use others");
         var library = Path.Join(cacheFolder, KernelCache.FileName("emulator", "so", HashedParts(kernelsFolder, modules)));
         if (!File.Exists(library))
