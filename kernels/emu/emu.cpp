@@ -1,5 +1,6 @@
 // Host emulation of the CUDA execution model, for testing the kernels without a GPU (DESIGN.md section 3).
-// Built by the test project with g++ into libnmtl_emu.so, together with every kernel family.
+// Built by HostEmulator (src/Kernels/Cuda/HostEmulator.cs) with g++ into a host library, together with every kernel
+// family and the runtime modules of CUDA C that its user gives it.
 //
 // A launch runs its blocks one after another, the last first: on a GPU blocks run in any order, so a kernel whose
 // result depends on block order (a first-found position, a non-atomic merge) must show it here rather than pass

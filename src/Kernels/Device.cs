@@ -5,9 +5,10 @@ public enum DeviceKind
     Cpu,
     Cuda,
 
-    /// <summary>The CUDA backend on host memory, its kernels run by the host emulator of kernels/*.cu (DESIGN §3). The
-    /// test suite registers it, so that whole ops (the check command's op table among them) run through the CUDA
-    /// backend without a GPU; cuDNN and cuBLAS ops are not available on it.</summary>
+    /// <summary>The CUDA backend on host memory, its kernels run by the host emulator of kernels/*.cu (DESIGN §3). Each
+    /// HostEmulator registers one, emulated:0 first (the test suite's), so that whole ops (the check command's op table
+    /// among them, and users' own kernels) run through the CUDA backend without a GPU; cuDNN and cuBLAS ops are not
+    /// available on it.</summary>
     Emulated,
 }
 

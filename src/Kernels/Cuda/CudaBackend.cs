@@ -6,8 +6,8 @@ namespace NativeMtl.Kernels.Cuda;
 /// The CUDA backend: custom kernels (kernels/*.cu) for everything but convolution, batch norm and GEMM, which go
 /// to cuDNN and cuBLAS. All work is queued on one stream and returns at once; CopyToHost and Synchronize wait.
 /// Memory and launches go through two seams, <see cref="IDeviceMemory"/> and <see cref="IKernelLauncher"/>: on a
-/// GPU both are a <see cref="CudaDevice"/>'s, while the test suite plugs in host memory and the host emulator of
-/// the same kernel sources, so every custom-kernel op runs end to end without a GPU. cuDNN and cuBLAS exist only
+/// GPU both are a <see cref="CudaDevice"/>'s, while a <see cref="HostEmulator"/> plugs in host memory and the host
+/// emulator of the same kernel sources, so every custom-kernel op runs end to end without a GPU. cuDNN and cuBLAS exist only
 /// on a GPU: without a <see cref="CudaDevice"/> those ops throw. One file per op family, as in the CPU backend.
 /// </summary>
 public sealed partial class CudaBackend : IBackend
@@ -31,7 +31,7 @@ public sealed partial class CudaBackend : IBackend
     {
     }
 
-    /// <summary>A backend on other memory and launcher (the test suite's host emulation): custom kernels only, with
+    /// <summary>A backend on other memory and launcher (a <see cref="HostEmulator"/>'s): custom kernels only, with
     /// its own caps on grid sizes (tiny ones make every grid-stride loop wrap).</summary>
     public CudaBackend(IDeviceMemory memory, IKernelLauncher launcher, Device device, LaunchLimits? limits = null)
         : this(memory, launcher, null, device, limits ?? LaunchLimits.Gpu)

@@ -7,7 +7,8 @@ namespace NativeMtl.Kernels.Cuda;
 /// <summary>
 /// Launches the kernels of kernels/*.cu on a GPU. Their PTX (kernels/ptx/*.ptx) is embedded in this assembly;
 /// each family's module is JIT-compiled by the driver on first use (cuModuleLoadDataEx, with the JIT's error log
-/// in the exception when it fails), and functions are looked up by name once and cached.
+/// in the exception when it fails), and functions are looked up by name once and cached. A user's
+/// <see cref="RuntimeModule"/> goes the same way, with its PTX for this device's compute capability.
 /// </summary>
 public sealed unsafe class CudaLauncher : IKernelLauncher
 {
@@ -16,8 +17,10 @@ public sealed unsafe class CudaLauncher : IKernelLauncher
 
     private readonly CudaDevice _device;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, nint> _modules = [];
-    private readonly ConcurrentDictionary<string, nint> _functions = new();
+    /// <summary>Loaded modules by key: a family's name, or a <see cref="RuntimeModule"/> itself (by reference, so that
+    /// two modules of one name never share a load).</summary>
+    private readonly Dictionary<object, nint> _modules = [];
+    private readonly ConcurrentDictionary<(object Module, string Kernel), nint> _functions = new();
 
     public CudaLauncher(CudaDevice device)
     {
@@ -55,14 +58,24 @@ public sealed unsafe class CudaLauncher : IKernelLauncher
     {
         var names = KernelFamilies().Keys.ToList();
         _device.Enter();
-        foreach (var name in names) Function(name);
+        foreach (var name in names) Function(Family(name), name);
         return names;
     }
 
     public void Launch(string kernel, LaunchShape shape, ReadOnlySpan<nint> args, string op, ReadOnlySpan<TensorRef> operands)
     {
         _device.Enter();
-        nint function = Function(kernel);
+        Launch(Function(Family(kernel), kernel), kernel, shape, args, op, operands);
+    }
+
+    public void Launch(RuntimeModule module, string kernel, LaunchShape shape, ReadOnlySpan<nint> args, string op, ReadOnlySpan<TensorRef> operands)
+    {
+        _device.Enter();
+        Launch(Function(module, kernel), kernel, shape, args, op, operands);
+    }
+
+    private void Launch(nint function, string kernel, LaunchShape shape, ReadOnlySpan<nint> args, string op, ReadOnlySpan<TensorRef> operands)
+    {
         fixed (nint* parameters = args)
         {
             int result = Driver.cuLaunchKernel(function, shape.GridX, shape.GridY, shape.GridZ, shape.BlockX, shape.BlockY, shape.BlockZ,
@@ -73,24 +86,36 @@ public sealed unsafe class CudaLauncher : IKernelLauncher
         }
     }
 
-    private nint Function(string kernel)
+    private static string Family(string kernel) => Families.Value.TryGetValue(kernel, out var family) ? family
+        : throw new InvalidOperationException($"kernel '{kernel}' is in none of the embedded PTX modules ({string.Join(", ", EmbeddedPtx().Keys)})");
+
+    /// <summary>The kernel's function in <paramref name="module"/> (a family's name or a <see cref="RuntimeModule"/>).</summary>
+    private nint Function(object module, string kernel) =>
+        _functions.TryGetValue((module, kernel), out var cached) ? cached : Load(module, kernel);
+
+    /// <summary>Looks the kernel up, loading its module on first use.</summary>
+    private nint Load(object module, string kernel)
     {
-        if (_functions.TryGetValue(kernel, out var cached)) return cached;
-        if (!Families.Value.TryGetValue(kernel, out var family))
-            throw new InvalidOperationException($"kernel '{kernel}' is in none of the embedded PTX modules ({string.Join(", ", EmbeddedPtx().Keys)})");
+        string name = module is RuntimeModule runtime ? $"runtime module '{runtime.Name}'" : $"kernels/ptx/{module}.ptx";
         lock (_gate)
         {
-            if (!_modules.TryGetValue(family, out var module))
-                _modules[family] = module = LoadModule(family, EmbeddedPtx()[family]);
-            Driver.Check(Driver.cuModuleGetFunction(out nint function, module, kernel), $"cuModuleGetFunction({kernel})");
-            _functions[kernel] = function;
+            if (!_modules.TryGetValue(module, out var handle))
+                _modules[module] = handle = LoadModule(name, Ptx(module));
+            Driver.Check(Driver.cuModuleGetFunction(out nint function, handle, kernel), $"cuModuleGetFunction({kernel})", $"kernel '{kernel}' of {name}");
+            _functions[(module, kernel)] = function;
             return function;
         }
     }
 
+    /// <summary>A runtime module's PTX for this device, or a family's embedded PTX.</summary>
+    private string Ptx(object module) => module is RuntimeModule runtime
+        ? runtime.Ptx(_device.ComputeCapability.Major, _device.ComputeCapability.Minor)
+        : EmbeddedPtx()[(string)module];
+
     private static readonly Lazy<IReadOnlyDictionary<string, string>> Families = new(KernelFamilies);
 
-    private static nint LoadModule(string family, string ptx)
+    /// <param name="name">Names the module in the error when the JIT fails.</param>
+    private static nint LoadModule(string name, string ptx)
     {
         // The driver reads the image as a C string: it must end with a NUL byte.
         var image = Encoding.ASCII.GetBytes(ptx + "\0");
@@ -104,7 +129,7 @@ public sealed unsafe class CudaLauncher : IKernelLauncher
             if (result != Driver.Success)
             {
                 var log = Encoding.UTF8.GetString(errorLog).TrimEnd('\0').Trim();
-                throw new CudaException(result, "cuModuleLoadDataEx", $"JIT of kernels/ptx/{family}.ptx",
+                throw new CudaException(result, "cuModuleLoadDataEx", $"JIT of {name}",
                     $"{Driver.Describe(result)}; JIT log: {(log.Length > 0 ? log.ReplaceLineEndings(" | ") : "(empty)")}");
             }
             return module;

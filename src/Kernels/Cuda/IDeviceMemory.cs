@@ -3,7 +3,7 @@ namespace NativeMtl.Kernels.Cuda;
 /// <summary>
 /// Device memory as <see cref="CudaBackend"/> sees it: 64-bit addresses that kernels dereference. On a GPU the
 /// addresses come from the stream-ordered pool and copies are queued on the backend's stream
-/// (<see cref="CudaDevice"/>); in tests they are host addresses, so that the emulated kernels can run on them.
+/// (<see cref="CudaDevice"/>); in a <see cref="HostEmulator"/> they are host addresses, so that the emulated kernels can run on them.
 /// </summary>
 public interface IDeviceMemory
 {

@@ -5,26 +5,37 @@ using NativeMtl.Kernels.Cuda;
 
 namespace NativeMtl.Tests.Emulation;
 
-/// <summary>The CUDA backend on host memory with the emulated kernels, and the CPU backend beside it.</summary>
+/// <summary>The CUDA backend on the host emulator of the engine's kernels, and the CPU backend beside it.</summary>
 internal static class Emulated
 {
-    public static EmulatedLauncher Launcher { get; } = new();
-
-    /// <summary>Shared by every emulated backend, so that a test's own backend can use the twins' buffers.</summary>
-    public static HostMemory Memory { get; } = new();
-
     /// <summary>Grids capped at two blocks, so that every kernel's grid-stride loop wraps at the sizes tested (on a GPU
     /// the caps are 8192 and 1024 blocks, reached only by the largest real runs).</summary>
     public static LaunchLimits Limits { get; } = new(MaxGrid: 2, MaxReductionBlocks: 2);
 
-    public static CudaBackend Backend { get; } = new(Memory, Launcher, Device.Emulated(0), Limits);
+    /// <summary>The emulator libraries of the test run, kept beside the test assembly (rebuilt when a kernel changes).</summary>
+    public static string CacheFolder { get; } = Path.Join(AppContext.BaseDirectory, "kernel-cache");
+
+    /// <summary>The suite's emulator of the engine's kernels, created before any other so that it is emulated:0.</summary>
+    public static HostEmulator Emulator { get; } = new(limits: Limits, cacheFolder: CacheFolder);
+
+    public static IKernelLauncher Launcher => Emulator.Launcher;
+
+    /// <summary>Shared by every backend of the suite's emulator, so that a test's own backend can use the twins' buffers.</summary>
+    public static IDeviceMemory Memory => Emulator.Memory;
+
+    public static CudaBackend Backend => Emulator.Backend;
 
     /// <summary>The emulated backend as a device of its own, so that tensors and whole ops (through Ops and F, as
     /// real runs call them) reach it: <c>Ops.To(t, Emulated.Device)</c>.</summary>
     public static Device Device => Backend.Device;
 
-    static Emulated() => Backends.Register(DeviceKind.Emulated, index => index == 0 ? Backend
-        : throw new ArgumentOutOfRangeException(nameof(index), $"the test suite emulates one device, emulated:0, not emulated:{index}"));
+    /// <summary>An emulator of the engine's kernels and <paramref name="modules"/>, with the GPU's limits, as a user
+    /// would create one; always after the suite's own.</summary>
+    public static HostEmulator With(params RuntimeModule[] modules)
+    {
+        _ = Emulator;
+        return new HostEmulator(modules, cacheFolder: CacheFolder);
+    }
 
     /// <summary>Runs the same op on the CPU backend, then on the emulated CUDA backend.</summary>
     public static void OnBoth(Action<IBackend> op)

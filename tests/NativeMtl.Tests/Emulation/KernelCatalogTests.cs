@@ -20,7 +20,7 @@ public partial class KernelCatalogTests
     public void TheEmulatorRegistersExactlyTheKernelsThePtxDefines()
     {
         var ptxEntries = CudaLauncher.EmbeddedPtx().Values.SelectMany(ptx => EntryPattern().Matches(ptx).Select(m => m.Groups[1].Value)).Order(StringComparer.Ordinal);
-        Assert.Equal(ptxEntries, EmulatedLauncher.KernelNames().Order(StringComparer.Ordinal));
+        Assert.Equal(ptxEntries, Emulated.Emulator.KernelNames.Order(StringComparer.Ordinal));
     }
 
     /// <summary>The launcher asks only a kernel's own module for it: asking the others first made the driver
@@ -31,10 +31,10 @@ public partial class KernelCatalogTests
         var families = CudaLauncher.KernelFamilies();
         Assert.Equal("grad_geometry", families["gram_partial_f32"]);
         Assert.Equal("nll", families["nll_backward_f64"]);
-        Assert.Equal(EmulatedLauncher.KernelNames().Order(StringComparer.Ordinal), families.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Emulated.Emulator.KernelNames.Order(StringComparer.Ordinal), families.Keys.Order(StringComparer.Ordinal));
         // Each kernel the emulator knows (compiled from the sources, not read from the PTX) is defined by exactly one
         // module of all, and that module is the family the launcher will ask.
-        foreach (var kernel in EmulatedLauncher.KernelNames())
+        foreach (var kernel in Emulated.Emulator.KernelNames)
         {
             var module = Assert.Single(CudaLauncher.EmbeddedPtx(), m => EntryPattern().Matches(m.Value).Any(e => e.Groups[1].Value == kernel));
             Assert.Equal(module.Key, families[kernel]);

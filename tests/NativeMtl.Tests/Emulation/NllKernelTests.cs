@@ -50,7 +50,7 @@ public class NllKernelTests
         using var loss = Twin.Blank(DType.Float32, 800);
         using var valid = Twin.Blank(DType.Float32, 800);
         // A backend of its own: the error it holds until the next wait must not surface in a test running beside it.
-        var gpu = new CudaBackend(Emulated.Memory, Emulated.Launcher, Device.Emulated(0), Emulated.Limits);
+        var gpu = new CudaBackend(Emulated.Memory, Emulated.Launcher, Emulated.Device, Emulated.Limits);
         gpu.NllLoss(logProbs.On(gpu, [2, 4, 400]), target.On(gpu, [2, 400]), -100, loss.On(gpu, [2, 400]), valid.On(gpu, [2, 400]));
         var error = Assert.Throws<ArgumentException>(gpu.Synchronize);
         Assert.Equal($"NllLoss: the target at flat position {smallest} is outside [0, 4) and is not the ignore index -100 " +

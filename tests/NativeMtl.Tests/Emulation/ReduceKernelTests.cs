@@ -38,8 +38,8 @@ public class ReduceKernelTests
     [Fact]
     public void ShortBlocksUseAThreadPerOutputAndLongOnesABlock()
     {
-        var launcher = new EmulatedLauncher();
-        var backend = new CudaBackend(Emulated.Memory, launcher, Device.Emulated(0), Emulated.Limits);
+        var launcher = new RecordingLauncher(Emulated.Launcher);
+        var backend = new CudaBackend(Emulated.Memory, launcher, Emulated.Device, Emulated.Limits);
         using var x = Twin.Random(DType.Float32, 6 * 50 * 9, 5);
         using var rows = Twin.Blank(DType.Float32, 50 * 9);
         using var total = Twin.Blank(DType.Float32, 1);

@@ -6,12 +6,13 @@ namespace NativeMtl.Kernels.Cuda.Native;
 
 /// <summary>
 /// Finds the CUDA libraries for the bindings of this assembly, which name them by the logical names
-/// <c>cuda</c>, <c>cublas</c> and <c>cudnn</c>. Each is probed by versioned soname (libcuda.so.1; libcublas.so.13,
-/// then .12, with the libcublasLt of the same version loaded first; libcudnn.so.9 after its sub-libraries), in
-/// these places in order: the folders of NATIVEMTL_CUDA_LIBS (':'-separated), the system loader's own search
-/// (LD_LIBRARY_PATH, the ld cache), the CUDA toolkit folders, and the lib folders of NVIDIA's Python wheels
-/// (site-packages/nvidia/*/lib) in the usual Python locations. A library that cannot be found raises an error
-/// that lists every path tried.
+/// <c>cuda</c>, <c>cublas</c>, <c>cudnn</c> and <c>nvrtc</c>. Each is probed by versioned soname (libcuda.so.1;
+/// libcublas.so.13, then .12, with the libcublasLt of the same version loaded first; libcudnn.so.9 after its
+/// sub-libraries; libnvrtc.so.13, then .12, after the libnvrtc-builtins of its folder), in these places in order:
+/// the folders of NATIVEMTL_CUDA_LIBS (':'-separated), the system loader's own search (LD_LIBRARY_PATH, the ld
+/// cache), the CUDA toolkit folders, and the lib folders of NVIDIA's Python wheels (site-packages/nvidia/*/lib, such
+/// as nvidia/cublas/lib, nvidia/cuda_nvrtc/lib or the CUDA 13 bundle's nvidia/cu13/lib) in the usual Python
+/// locations. A library that cannot be found raises an error that lists every path tried.
 /// </summary>
 public static class CudaLibraries
 {
@@ -42,6 +43,7 @@ public static class CudaLibraries
                 "cuda" => LoadFirst(["libcuda.so.1"], tried, failures),
                 "cublas" => LoadCublas(tried, failures),
                 "cudnn" => LoadCudnn(tried, failures),
+                "nvrtc" => LoadNvrtc(tried, failures),
                 _ => throw new ArgumentException($"unknown CUDA library '{logicalName}'", nameof(logicalName)),
             };
             if (handle == 0 && failures.Count > 0)
@@ -56,7 +58,8 @@ public static class CudaLibraries
     {
         "cuda" => "libcuda.so.1 (the NVIDIA driver)",
         "cublas" => "libcublas.so.13 or libcublas.so.12",
-        _ => "libcudnn.so.9",
+        "cudnn" => "libcudnn.so.9",
+        _ => "libnvrtc.so.13 or libnvrtc.so.12 (NVRTC, the run-time CUDA compiler)",
     };
 
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
@@ -87,6 +90,23 @@ public static class CudaLibraries
         foreach (var part in new[] { "graph", "engines_precompiled", "engines_runtime_compiled", "heuristic", "ops", "cnn", "adv" })
             TryLoad(Path.Join(folder, $"libcudnn_{part}.so.9"), tried, failures);
         return TryLoad(Path.Join(folder, "libcudnn.so.9"), tried, failures);
+    }
+
+    private static nint LoadNvrtc(List<string> tried, List<string> failures)
+    {
+        foreach (var major in new[] { 13, 12 })
+        {
+            var folder = FindFolderOf($"libnvrtc.so.{major}", tried);
+            if (folder is null) continue;
+            // libnvrtc opens libnvrtc-builtins.so.MAJOR.MINOR by soname when it compiles, and fails the compile when the
+            // loader cannot find it; loaded first from the same folder, it is found even off the loader's path.
+            var builtins = folder == "" ? null
+                : Directory.EnumerateFiles(folder, $"libnvrtc-builtins.so.{major}.*").MinBy(path => path.Length);
+            if (builtins is not null) TryLoad(builtins, tried, failures);
+            var handle = TryLoad(Path.Join(folder, $"libnvrtc.so.{major}"), tried, failures);
+            if (handle != 0) return handle;
+        }
+        return 0;
     }
 
     private static nint LoadFirst(string[] fileNames, List<string> tried, List<string> failures)
