@@ -9,7 +9,8 @@ namespace FocalLoss;
 /// FL = −(1 − p_y)^γ · log p_y, with p the softmax of the logits over the channels and y the label; 0 where the label is
 /// the ignore label. One fused pass computes the loss and its gradient with respect to the logits (on the CPU here, by
 /// a CUDA C kernel compiled at run time on a GPU, see <see cref="FocalLossKernel"/>); the backward rule scales that
-/// gradient by the incoming one, and the forward-mode rule contracts it with the logits' tangent.
+/// gradient by the incoming one, and the forward-mode rule contracts it with the logits' tangent. Labels outside [0, C)
+/// other than the ignore label are an error on the CPU and a NaN loss on a GPU.
 /// </summary>
 public static class FocalLossFunction
 {
