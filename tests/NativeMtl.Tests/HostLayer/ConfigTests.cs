@@ -97,7 +97,7 @@ public class ConfigTests
 
     [Fact]
     public void AnUnknownTopLevelFieldListsTheSections() =>
-        Assert.Equal("config run.yaml line 1: unknown field 'optimiser' (known: seed, device, out, data, tasks, model, balancer, optimizer, schedule, training)",
+        Assert.Equal("config run.yaml line 1: unknown field 'optimiser' (known: plugins, seed, device, out, data, tasks, model, balancer, optimizer, schedule, training)",
             ErrorOf("optimiser:\n  lr: 0.1\n"));
 
     [Fact]
