@@ -97,6 +97,7 @@ internal static class ConfigWriter
         map.Add("auxiliary_modules", new YamlMappingNode
         {
             { "stages", List(a.Stages) },
+            { "taps", a.Taps },
             { "adaptor", a.Adaptor },
             { "aggregator", a.Aggregator },
             { "channels", Number(a.Channels) },

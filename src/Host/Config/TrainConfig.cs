@@ -130,6 +130,9 @@ internal sealed record AuxiliaryModulesConfig
     /// <summary>Encoder stages to tap (0 = the first); null for all.</summary>
     public IReadOnlyList<int>? Stages { get; init; }
 
+    /// <summary>blocks (every residual block of the tapped stages, seed 001's) or stages (their outputs).</summary>
+    public string Taps { get; init; } = "blocks";
+
     /// <summary>conv1x1 or conv3x3.</summary>
     public string Adaptor { get; init; } = "conv1x1";
 

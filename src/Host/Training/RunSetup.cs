@@ -65,6 +65,7 @@ internal static class RunSetup
                 ? new AuxiliaryOptions
                 {
                     Stages = a.Stages,
+                    Taps = a.Taps == "stages" ? TapKind.Stages : TapKind.Blocks,
                     Adaptor = a.Adaptor == "conv3x3" ? AdaptorKind.Conv3x3 : AdaptorKind.Conv1x1,
                     Aggregator = a.Aggregator == "sum" ? AggregatorKind.Sum : AggregatorKind.Concat,
                     Channels = a.Channels,

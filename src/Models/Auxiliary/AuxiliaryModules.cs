@@ -7,6 +7,14 @@ public enum AdaptorKind
     Conv3x3,
 }
 
+/// <summary>Where an auxiliary module reads the encoder: after every block of the tapped stages (every residual block,
+/// seed 001 §4.1), or after each tapped stage only.</summary>
+public enum TapKind
+{
+    Blocks,
+    Stages,
+}
+
 /// <summary>How adapted taps combine: channel concatenation or per-pixel sum.</summary>
 public enum AggregatorKind
 {
@@ -19,6 +27,9 @@ public sealed record AuxiliaryOptions
 {
     /// <summary>Encoder stages to tap (0 = the first); null taps all of them.</summary>
     public IReadOnlyList<int>? Stages { get; init; }
+
+    /// <summary>Every block of those stages (the default), or their outputs only.</summary>
+    public TapKind Taps { get; init; } = TapKind.Blocks;
 
     public AdaptorKind Adaptor { get; init; } = AdaptorKind.Conv1x1;
 
@@ -61,7 +72,8 @@ public sealed class AuxiliaryModules : Module
 }
 
 /// <summary>
-/// One auxiliary module: an adaptor (conv + BN + ReLU) on each tapped stage, each adapted map resized
+/// One auxiliary module: an adaptor (conv + BN + ReLU) on each tap (every block of the tapped stages, or each
+/// tapped stage's output), each adapted map resized
 /// bilinearly to the size of the encoder's features (where the task heads work, so the auxiliary head sees
 /// the same resolution whichever stages are tapped), aggregated by concatenation or sum, then a
 /// <see cref="ConvHead"/> to the task's channels. Members "adaptors" and "head".
@@ -71,6 +83,7 @@ public sealed class AuxiliaryModule : Module
     private readonly ModuleList<Sequential> _adaptors;
     private readonly ConvHead _head;
     private readonly int[] _stages;
+    private readonly (int Stage, int Block)[] _taps;
     private readonly AggregatorKind _aggregator;
 
     public AuxiliaryModule(TaskSpec task, AuxiliaryOptions options, Encoder encoder, BuildContext context)
@@ -84,25 +97,32 @@ public sealed class AuxiliaryModule : Module
             throw new ArgumentException($"auxiliary module '{task.Name}': stages [{string.Join(", ", _stages)}] repeat");
         if (options.Channels < 1) throw new ArgumentException($"auxiliary module '{task.Name}': {options.Channels} adaptor channels");
         _aggregator = options.Aggregator;
+        // A block's output has its stage's channels; a stage without blocks is tapped at its output.
+        _taps = _stages.SelectMany(s => options.Taps == TapKind.Blocks && encoder.BlockCount(s) > 1
+            ? Enumerable.Range(0, encoder.BlockCount(s)).Select(b => (s, b))
+            : [(s, Math.Max(encoder.BlockCount(s), 1) - 1)]).ToArray();
 
         int kernel = options.Adaptor == AdaptorKind.Conv3x3 ? 3 : 1, width = options.Channels;
-        _adaptors = AddModule("adaptors", new ModuleList<Sequential>(_stages.Select(s => new Sequential(
-            context.Conv(encoder.StageChannels[s], width, kernel, padding: kernel / 2),
+        _adaptors = AddModule("adaptors", new ModuleList<Sequential>(_taps.Select(t => new Sequential(
+            context.Conv(encoder.StageChannels[t.Stage], width, kernel, padding: kernel / 2),
             context.BatchNorm(width),
             new ReLU()))));
-        int aggregated = _aggregator == AggregatorKind.Concat ? width * _stages.Length : width;
+        int aggregated = _aggregator == AggregatorKind.Concat ? width * _taps.Length : width;
         _head = AddModule("head", new ConvHead(new HeadOptions { InChannels = aggregated, HiddenChannels = width, OutChannels = task.Channels }, context));
     }
 
-    /// <summary>The tapped stages, in the order of the adaptors.</summary>
+    /// <summary>The tapped stages.</summary>
     public IReadOnlyList<int> Stages => _stages;
+
+    /// <summary>The taps as (stage, block within it), in the order of the adaptors.</summary>
+    public IReadOnlyList<(int Stage, int Block)> Taps => _taps;
 
     public Tensor Forward(EncoderOutput encoded) => DisposeScope.Run(() =>
     {
         int height = encoded.Features.Shape[2], width = encoded.Features.Shape[3];
-        var adapted = _stages.Select((s, i) =>
+        var adapted = _taps.Select((t, i) =>
         {
-            var a = _adaptors[i].Forward(encoded.Stages[s]);
+            var a = _adaptors[i].Forward(encoded.Blocks[t.Stage][t.Block]);
             return a.Shape[2] == height && a.Shape[3] == width ? a : F.UpsampleBilinear2d(a, height, width);
         }).ToArray();
         var aggregated = _aggregator == AggregatorKind.Concat ? F.Concat(1, adapted) : adapted.Aggregate(F.Add);

@@ -1,8 +1,10 @@
 namespace NativeMtl.Models;
 
 /// <summary>What an encoder computes: its final features (the shared representation of a hard-sharing
-/// model) and the output of every stage, the taps that auxiliary modules read. The last stage is the features.</summary>
-public sealed record EncoderOutput(Tensor Features, IReadOnlyList<Tensor> Stages);
+/// model), the output of every stage and of every block within each stage (a residual block for ResNets; the whole
+/// stage for an encoder without blocks), the taps that auxiliary modules read. The last stage is the features, and
+/// each stage's last block its output.</summary>
+public sealed record EncoderOutput(Tensor Features, IReadOnlyList<Tensor> Stages, IReadOnlyList<IReadOnlyList<Tensor>> Blocks);
 
 /// <summary>
 /// A backbone made of a stem and a list of stages. Stages run one at a time as well as all at once, so a
@@ -33,12 +35,34 @@ public abstract class Encoder : Module
 
     public int OutputStride => StageStrides[^1];
 
+    /// <summary>Blocks of a stage that can be run one at a time (and tapped); 1 where a stage is not made of blocks.</summary>
+    public virtual int BlockCount(int stage) => 1;
+
+    /// <summary>The stem, then every stage block by block, each block in a disposal scope of its own.</summary>
     public EncoderOutput Forward(Tensor x)
     {
         var h = Stem(x);
         var stages = new Tensor[StageCount];
-        for (int i = 0; i < stages.Length; i++) h = stages[i] = Stage(i, h);
-        return new EncoderOutput(h, stages);
+        var blocks = new Tensor[StageCount][];
+        for (int i = 0; i < stages.Length; i++)
+        {
+            int count = BlockCount(i);
+            if (count == 0)
+            {
+                h = stages[i] = Stage(i, h);
+                blocks[i] = [h];
+                continue;
+            }
+            blocks[i] = new Tensor[count];
+            for (int b = 0; b < count; b++)
+            {
+                var input = h;
+                int block = b, stage = i;
+                h = blocks[i][b] = count == 1 ? Stage(i, input) : DisposeScope.Run(() => BlockCore(stage, block, input));
+            }
+            stages[i] = h;
+        }
+        return new EncoderOutput(h, stages, blocks);
     }
 
     /// <summary>The layers before the first stage, on an input [N, InChannels, H, W]. Stem and stages each run in a
@@ -60,6 +84,11 @@ public abstract class Encoder : Module
     protected abstract Tensor StemCore(Tensor x);
 
     protected abstract Tensor StageCore(int index, Tensor x);
+
+    /// <summary>Block <paramref name="block"/> of stage <paramref name="stage"/>, for encoders whose
+    /// <see cref="BlockCount"/> is above 1.</summary>
+    protected virtual Tensor BlockCore(int stage, int block, Tensor x) =>
+        throw new NotSupportedException($"{Name} runs its stages whole");
 }
 
 /// <summary>Encoder settings from a config. Widths and blocks apply to encoders whose shape is not fixed.</summary>

@@ -97,4 +97,9 @@ public sealed class ResNet : Encoder
     protected override Tensor StemCore(Tensor x) => DisposeScope.Chain(x, _conv1.Forward, _bn1.Forward, F.Relu, _maxpool.Forward);
 
     protected override Tensor StageCore(int index, Tensor x) => _layers[index].Forward(x);
+
+    /// <summary>Each residual block of a stage is a block (seed 001 taps every one).</summary>
+    public override int BlockCount(int stage) => _layers[stage].Layers.Count;
+
+    protected override Tensor BlockCore(int stage, int block, Tensor x) => _layers[stage].Layers[block].Forward(x);
 }

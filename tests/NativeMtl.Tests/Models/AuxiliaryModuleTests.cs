@@ -106,4 +106,44 @@ public class AuxiliaryModuleTests
         var e = Assert.Throws<ArgumentException>(() => new HardSharingModel(WithAuxiliary(new AuxiliaryOptions { Tasks = ["edges"] })));
         Assert.Equal("auxiliary modules: unknown task 'edges' (tasks: seg, depth, normal)", e.Message);
     }
+
+    /// <summary>The small ResNet with two blocks in its first and last stages.</summary>
+    private static ArchitectureOptions TwoBlockStages(AuxiliaryOptions auxiliary) =>
+        WithAuxiliary(auxiliary) with { EncoderOptions = new EncoderOptions { Widths = [8, 16, 32], Blocks = [2, 1, 2] } };
+
+    [Fact]
+    public void EveryResidualBlockOfTheTappedStagesIsATapByDefault()
+    {
+        using var model = new HardSharingModel(TwoBlockStages(new AuxiliaryOptions { Stages = [0, 2], Tasks = ["depth"] }));
+        var module = model.Auxiliary!.Modules.Single().Module;
+        Assert.Equal([(0, 0), (0, 1), (2, 0), (2, 1)], module.Taps);
+        var shapes = model.NamedParameters().ToDictionary(p => p.Path, p => p.Parameter.Value.Shape);
+        Assert.Equal(new Shape(64, 8, 1, 1), shapes["auxiliary.depth.adaptors.1.0.weight"]);
+        Assert.Equal(new Shape(64, 32, 1, 1), shapes["auxiliary.depth.adaptors.3.0.weight"]);
+        Assert.False(shapes.ContainsKey("auxiliary.depth.adaptors.4.0.weight"));
+    }
+
+    [Fact]
+    public void PerStageTapsRemainAnOption()
+    {
+        using var model = new HardSharingModel(TwoBlockStages(new AuxiliaryOptions { Taps = TapKind.Stages, Tasks = ["depth"] }));
+        Assert.Equal([(0, 1), (1, 0), (2, 1)], model.Auxiliary!.Modules.Single().Module.Taps);
+    }
+
+    [Fact]
+    public void ABlockTapIsThatBlocksOutputAndTheLastBlockIsTheStage()
+    {
+        using var model = new HardSharingModel(TwoBlockStages(new AuxiliaryOptions()));
+        using var scope = DisposeScope.Enter();
+        var x = ModelTestKit.Input(2, 16, 16);
+        var encoded = model.Encoder.Forward(x);
+        Assert.Equal([2, 1, 2], encoded.Blocks.Select(b => b.Count));
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Same(encoded.Stages[i], encoded.Blocks[i][^1]));
+        // The first block alone, run as the stage's first layer, gives the first tap.
+        var resnet = (ResNet)model.Encoder;
+        var first = resnet.Layers[0].Layers[0].Forward(model.Encoder.Stem(x));
+        Assert.Equal(first.ToArray<float>(), encoded.Blocks[0][0].ToArray<float>());
+        // Block by block, the stage's output is the one the whole stage gives.
+        Assert.Equal(model.Encoder.Stage(0, model.Encoder.Stem(x)).ToArray<float>(), encoded.Stages[0].ToArray<float>());
+    }
 }
