@@ -16,19 +16,27 @@ def runs(folder):
         setup = ", ".join(o for o in cell["overrides"] if not o.startswith("seed="))
         yield setup, train[len(train) * 4 // 5:]
 
+def ratio(values):
+    values = list(values)
+    return max(values) / min(values) if min(values) > 0 else float("inf")
+
 def spread(values):
+    if any(v == float("inf") for v in values):
+        return "∞ (a weight of 0)"
     return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}" if len(values) > 1 else f"{values[0]:.3f}"
 
 def main(folder):
     groups = {}
     for setup, tail in runs(folder):
         tasks = list(tail[0]["loss"])
+        if len(tasks) == 1:
+            continue
         weighted = {t: statistics.mean(l["loss"][t] * l["weight"][t] for l in tail) for t in tasks}
         losses = {t: statistics.mean(l["loss"][t] for l in tail) for t in tasks}
         weights = {t: statistics.mean(l["weight"][t] for l in tail) for t in tasks}
         g = groups.setdefault(setup, {"spread": [], "raw": [], "weights": {t: [] for t in tasks}, "weighted": {t: [] for t in tasks}})
-        g["spread"].append(max(weighted.values()) / min(weighted.values()))
-        g["raw"].append(max(losses.values()) / min(losses.values()))
+        g["spread"].append(ratio(weighted.values()))
+        g["raw"].append(ratio(losses.values()))
         for t in tasks:
             g["weights"][t].append(weights[t])
             g["weighted"][t].append(weighted[t])
