@@ -14,6 +14,7 @@
 #define NMTL_EMU 1
 #include "../class_sum.cu"
 #include "../copy_fill.cu"
+#include "../deform_conv.cu"
 #include "../elementwise.cu"
 #include "../grad_geometry.cu"
 #include "../graddrop.cu"

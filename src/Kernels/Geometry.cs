@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace NativeMtl.Kernels;
 
 /// <summary>Hyperparameters of a 2-d convolution; tensor sizes come from the tensors themselves.</summary>
@@ -15,6 +17,27 @@ public readonly record struct Conv2dGeometry(
 
     public static int OutputSize(int input, int kernel, int stride, int pad, int dilation) =>
         (input + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+/// <summary>Where a deformable convolution's kernelH × kernelW taps sit before its offsets move them: as an ordinary
+/// convolution's (stride, padding, dilation; one group). The field order is the kernels' DeformWindow (deform_conv.cu),
+/// so the struct itself is their argument.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly record struct DeformWindow(
+    int KernelH, int KernelW,
+    int StrideH, int StrideW,
+    int PadH, int PadW,
+    int DilationH, int DilationW)
+{
+    public static DeformWindow Of(int kernelH, int kernelW, Conv2dGeometry g) =>
+        new(kernelH, kernelW, g.StrideH, g.StrideW, g.PadH, g.PadW, g.DilationH, g.DilationW);
+
+    /// <summary>K, the number of taps: kernel tap k = i·KernelW + j.</summary>
+    public int Taps => KernelH * KernelW;
+
+    public int OutputHeight(int input) => Conv2dGeometry.OutputSize(input, KernelH, StrideH, PadH, DilationH);
+
+    public int OutputWidth(int input) => Conv2dGeometry.OutputSize(input, KernelW, StrideW, PadW, DilationW);
 }
 
 /// <summary>Window of a 2-d pooling op. Average pooling divides by the full window, padding included,

@@ -108,6 +108,22 @@ public interface IBackend
 
     void UpsampleBilinear2dBackward(TensorRef gy, TensorRef gx);
 
+    /// <summary>Deformable convolution's columns (kernels/deform_conv.cu): for contiguous x [N, C, H, W] and offsets
+    /// [N, 2K, P, Q] (torchvision's layout: channel 2k the y and 2k + 1 the x offset of tap k = i·KernelW + j), columns
+    /// [N, C·K, P·Q] holds at row c·K + k, column p·Q + q, x[n, c] sampled bilinearly at (p·StrideH − PadH + i·DilationH
+    /// + Δy, q·StrideW − PadW + j·DilationW + Δx), a corner outside the image counting as 0.</summary>
+    void DeformIm2Col(TensorRef x, TensorRef offset, TensorRef columns, DeformWindow window);
+
+    /// <summary>gx = ∂(Σ gColumns·columns)/∂x, overwriting gx: each column gradient goes to its sample's four corners.</summary>
+    void DeformIm2ColBackwardData(TensorRef gColumns, TensorRef offset, TensorRef gx, DeformWindow window);
+
+    /// <summary>gOffset = ∂(Σ gColumns·columns)/∂offset, overwriting gOffset [N, 2K, P, Q]: per sample, tap and position,
+    /// the column gradients dotted over the channels with the sample's derivatives along y and x.</summary>
+    void DeformIm2ColBackwardOffset(TensorRef gColumns, TensorRef x, TensorRef offset, TensorRef gOffset, DeformWindow window);
+
+    /// <summary>Forward mode: the columns' tangent along the offsets' tangent tOffset (x held fixed), overwriting tColumns.</summary>
+    void DeformIm2ColJvpOffset(TensorRef x, TensorRef offset, TensorRef tOffset, TensorRef tColumns, DeformWindow window);
+
     /// <summary>Softmax (or log-softmax) of contiguous x along <paramref name="axis"/>.</summary>
     void Softmax(TensorRef x, int axis, bool log, TensorRef y);
 

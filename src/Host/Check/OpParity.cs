@@ -174,6 +174,19 @@ internal static class OpParity
         yield return new("Conv2d groups 3, stride 2, dilation 2", Heavy, [X(2, 6, 15, 15), X(6, 2, 3, 3)],
             (t, _) => F.Conv2d(t[0], t[1], null, new Conv2dGeometry(2, 2, 2, 2, 2, 2, 3)), "cuDNN");
         yield return new("Conv2d 1×1", Heavy, [X(2, 8, 7, 7), X(4, 8, 1, 1)], (t, _) => F.Conv2d(t[0], t[1]), "cuDNN");
+        // Offsets up to ±3 pixels move many samples partly or wholly outside the image. The whole op runs its GEMMs on
+        // cuBLAS; its sampling kernels are compared on their own too, so that the emulated device checks them.
+        yield return new("DeformConv2d 3×3 pad 1 + bias", Heavy, [X(2, 6, 9, 11), new(new Shape(2, 18, 9, 11), -3, 3), X(8, 6, 3, 3), X(8)],
+            (t, _) => F.DeformConv2d(t[0], t[1], t[2], t[3], new Conv2dGeometry(PadH: 1, PadW: 1)), "cuBLAS");
+        var deform = new DeformWindow(3, 3, 2, 2, 1, 1, 2, 2);
+        Input DeformOffsets() => new(new Shape(2, 18, 4, 5), -3, 3, false);
+        yield return new("DeformIm2Col 3×3 s2 p1 d2", Light, [Fixed(2, 5, 9, 11), DeformOffsets()], (t, _) => Ops.DeformIm2Col(t[0], t[1], deform));
+        yield return new("DeformIm2Col input gradient", Light, [Fixed(2, 45, 20), DeformOffsets()],
+            (t, _) => Ops.DeformIm2ColBackwardData(t[0], t[1], new Shape(2, 5, 9, 11), deform));
+        yield return new("DeformIm2Col offset gradient", Light, [Fixed(2, 45, 20), Fixed(2, 5, 9, 11), DeformOffsets()],
+            (t, _) => Ops.DeformIm2ColBackwardOffset(t[0], t[1], t[2], deform));
+        yield return new("DeformIm2Col offset tangent (forward mode)", Light, [Fixed(2, 5, 9, 11), DeformOffsets(), Fixed(2, 18, 4, 5)],
+            (t, _) => Ops.DeformIm2ColJvpOffset(t[0], t[1], t[2], deform));
         yield return new("Uniform samples", Light, [], (_, d) => Tensors.Uniform(new Shape(1000), new Generator(3), -1, 2, device: d));
         yield return new("Normal samples", Light, [], (_, d) => Tensors.Normal(new Shape(1000), new Generator(4), 0.5, 2, device: d));
         yield return new("Cast Float32 → Int32", Light, [new(new Shape(500), -300, 300, false)], (t, _) => Ops.Cast(t[0], DType.Int32));

@@ -12,6 +12,9 @@ public class GradientTests
 
     private static NativeMtl.Tensor Positive(int seed, params int[] shape) => TestData.Tensor(new Shape(shape), seed, 0.5, 2, requiresGrad: true);
 
+    /// <summary>Offsets of deformable convolution: non-integer, so no sample sits on a kink of the bilinear interpolation.</summary>
+    private static NativeMtl.Tensor Offsets(int seed, params int[] shape) => TestData.Tensor(new Shape(shape), seed, -2.5, 2.5, requiresGrad: true);
+
     private static NativeMtl.Tensor Constant(int seed, params int[] shape) => TestData.Tensor(new Shape(shape), seed);
 
     private static NativeMtl.Tensor Labels(int[] values, params int[] shape) => Tensors.FromArray(values, new Shape(shape));
@@ -52,6 +55,11 @@ public class GradientTests
         ["Conv2d stride 2 padding 0 odd size"] = new(x => F.Conv2d(x[0], x[1], null, new(StrideH: 2, StrideW: 2)), () => [X(1, 1, 2, 7, 5), X(2, 3, 2, 3, 3)]),
         ["Conv2d dilation 2"] = new(x => F.Conv2d(x[0], x[1], null, new(PadH: 2, PadW: 2, DilationH: 2, DilationW: 2)), () => [X(1, 1, 2, 6, 6), X(2, 2, 2, 3, 3)]),
         ["Conv2d groups"] = new(x => F.Conv2d(x[0], x[1], x[2], new(PadH: 1, PadW: 1, Groups: 2)), () => [X(1, 2, 4, 4, 4), X(2, 6, 2, 3, 3), X(3, 6)]),
+        // Offsets up to ±2.5 pixels: with the padding, many samples have some or all corners outside the image.
+        ["DeformConv2d 3x3 padding 1 with bias"] = new(x => F.DeformConv2d(x[0], x[1], x[2], x[3], new(PadH: 1, PadW: 1)),
+            () => [X(1, 2, 2, 4, 5), Offsets(2, 2, 18, 4, 5), X(3, 3, 2, 3, 3), X(4, 3)]),
+        ["DeformConv2d 2x3 stride 2 dilation 2"] = new(x => F.DeformConv2d(x[0], x[1], x[2], null, new(StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 2, DilationW: 2)),
+            () => [X(1, 1, 3, 6, 7), Offsets(2, 1, 12, 3, 3), X(3, 2, 3, 2, 3)]),
         ["BatchNorm2d training"] = new(x => F.BatchNorm2d(x[0], x[1], x[2], Tensors.Zeros(new Shape(3), DType.Float64), Tensors.Ones(new Shape(3), DType.Float64), training: true),
             () => [X(1, 2, 3, 4, 3), Positive(2, 3), X(3, 3)]),
         ["BatchNorm2d evaluation"] = new(x => F.BatchNorm2d(x[0], x[1], x[2], Constant(4, 3), TestData.Tensor(new Shape(3), 5, 0.5, 2), training: false),

@@ -12,7 +12,7 @@ public partial class KernelCatalogTests
     [Fact]
     public void EveryKernelFamilyIsEmbeddedAsPtx()
     {
-        string[] families = ["class_sum", "copy_fill", "elementwise", "grad_geometry", "graddrop", "masked_l1", "nll", "optim", "pool", "random", "reduce", "softmax", "upsample"];
+        string[] families = ["class_sum", "copy_fill", "deform_conv", "elementwise", "grad_geometry", "graddrop", "masked_l1", "nll", "optim", "pool", "random", "reduce", "softmax", "upsample"];
         Assert.Equal(families, CudaLauncher.EmbeddedPtx().Keys.ToArray());
     }
 

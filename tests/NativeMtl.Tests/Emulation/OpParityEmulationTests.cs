@@ -12,6 +12,7 @@ public class OpParityEmulationTests
     [
         "BatchNorm2d (training)", "BatchNorm2d running statistics", "BatchNorm2d (inference)", "Matmul [B,M,K]·[K,N]",
         "Matmul aᵀ·bᵀ (transposed views)", "Conv2d 3×3 pad 1 + bias", "Conv2d groups 3, stride 2, dilation 2", "Conv2d 1×1",
+        "DeformConv2d 3×3 pad 1 + bias",
     ];
 
     [Fact]
