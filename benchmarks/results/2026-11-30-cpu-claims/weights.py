@@ -2,7 +2,8 @@
 its metrics.jsonl, averaged over the last fifth of training and then over seeds.
 
   python3 weights.py runs/claims/lsb          the spread of the weighted losses w_k·L_k (max / min over tasks)
-  python3 weights.py runs/claims/classwise    each auxiliary task's mean class weight at the end of training
+  python3 weights.py runs/claims/classwise    each auxiliary task's mean class weight at the end of training, and
+                                             (--classes) every class weight from each run's last checkpoint
 """
 import json, os, statistics, sys
 
@@ -47,5 +48,27 @@ def main(folder):
         print(f"| {setup} | {len(g['spread'])} | {spread(g['spread'])} | {spread(g['raw'])} | "
               + " | ".join(spread(g["weights"][t]) for t in tasks) + " | " + " | ".join(spread(g["weighted"][t]) for t in tasks) + " |")
 
+def class_weights(folder):
+    """Per run, the class-wise balancer's class weights at its last checkpoint (safetensors read by hand)."""
+    import glob, struct
+    print("| run | class weights of the first auxiliary task | of the second | mean, first | mean, second | min, second | max, second |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for cell in json.load(open(os.path.join(folder, "sweep.json")))["cells"]:
+        checkpoints = sorted(glob.glob(os.path.join(folder, cell["folder"], "checkpoints", "step-*.safetensors")))
+        if not checkpoints:
+            continue
+        with open(checkpoints[-1], "rb") as f:
+            size = struct.unpack("<Q", f.read(8))[0]
+            entry = json.loads(f.read(size))["balancer.classwise.class_weights"]
+            begin, end = entry["data_offsets"]
+            f.seek(8 + size + begin)
+            data = f.read(end - begin)
+        code, width = ("f", 4) if entry["dtype"] == "F32" else ("d", 8)
+        weights = struct.unpack(f"<{len(data) // width}{code}", data)
+        half = len(weights) // 2
+        first, second = weights[:half], weights[half:]
+        print(f"| {', '.join(cell['overrides'])} | {' '.join(f'{w:.2f}' for w in first)} | {' '.join(f'{w:.2f}' for w in second)} | "
+              f"{statistics.mean(first):.3f} | {statistics.mean(second):.3f} | {min(second):.3f} | {max(second):.3f} |")
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    class_weights(sys.argv[1]) if "--classes" in sys.argv else main(sys.argv[1])
