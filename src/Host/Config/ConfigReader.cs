@@ -191,7 +191,7 @@ internal static class ConfigReader
         {
             Stages = s.Value("stages", d.Stages, v => v.IsNull ? null : v.IntList(0)),
             Taps = s.Value("taps", d.Taps, v => v.Word("blocks", "stages")),
-            Adaptor = s.Value("adaptor", d.Adaptor, v => v.Word("conv1x1", "conv3x3")),
+            Adaptor = s.Value("adaptor", d.Adaptor, v => v.Word("conv1x1", "conv3x3", "deform3x3")),
             Aggregator = s.Value("aggregator", d.Aggregator, v => v.Word("concat", "sum")),
             Channels = s.Value("channels", d.Channels, v => v.Int(1)),
             Tasks = s.Value("tasks", d.Tasks, v => v.IsNull ? null : v.StringList()),

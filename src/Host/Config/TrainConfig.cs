@@ -133,7 +133,7 @@ internal sealed record AuxiliaryModulesConfig
     /// <summary>blocks (every residual block of the tapped stages, seed 001's) or stages (their outputs).</summary>
     public string Taps { get; init; } = "blocks";
 
-    /// <summary>conv1x1 or conv3x3.</summary>
+    /// <summary>conv1x1, conv3x3 or deform3x3 (deformable convolution v1).</summary>
     public string Adaptor { get; init; } = "conv1x1";
 
     /// <summary>concat or sum.</summary>

@@ -66,7 +66,7 @@ internal static class RunSetup
                 {
                     Stages = a.Stages,
                     Taps = a.Taps == "stages" ? TapKind.Stages : TapKind.Blocks,
-                    Adaptor = a.Adaptor == "conv3x3" ? AdaptorKind.Conv3x3 : AdaptorKind.Conv1x1,
+                    Adaptor = a.Adaptor switch { "conv3x3" => AdaptorKind.Conv3x3, "deform3x3" => AdaptorKind.Deformable3x3, _ => AdaptorKind.Conv1x1 },
                     Aggregator = a.Aggregator == "sum" ? AggregatorKind.Sum : AggregatorKind.Concat,
                     Channels = a.Channels,
                     Tasks = a.Tasks,

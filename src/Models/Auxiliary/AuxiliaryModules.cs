@@ -1,10 +1,12 @@
 namespace NativeMtl.Models;
 
-/// <summary>An adaptor's convolution: 1×1 (the paper's basic structure) or 3×3 (its better variant, Table 2).</summary>
+/// <summary>An adaptor's convolution: 1×1 (the paper's basic structure), 3×3 (its better variant, Table 2), or a
+/// deformable 3×3 (one of its search space's operations).</summary>
 public enum AdaptorKind
 {
     Conv1x1,
     Conv3x3,
+    Deformable3x3,
 }
 
 /// <summary>Where an auxiliary module reads the encoder: after every block of the tapped stages (every residual block,
@@ -102,9 +104,11 @@ public sealed class AuxiliaryModule : Module
             ? Enumerable.Range(0, encoder.BlockCount(s)).Select(b => (s, b))
             : [(s, Math.Max(encoder.BlockCount(s), 1) - 1)]).ToArray();
 
-        int kernel = options.Adaptor == AdaptorKind.Conv3x3 ? 3 : 1, width = options.Channels;
+        int kernel = options.Adaptor == AdaptorKind.Conv1x1 ? 1 : 3, width = options.Channels;
         _adaptors = AddModule("adaptors", new ModuleList<Sequential>(_taps.Select(t => new Sequential(
-            context.Conv(encoder.StageChannels[t.Stage], width, kernel, padding: kernel / 2),
+            options.Adaptor == AdaptorKind.Deformable3x3
+                ? new DeformableConv2d(encoder.StageChannels[t.Stage], width, 3, context.Generator, padding: 1, bias: false, dtype: context.DType, device: context.Device)
+                : context.Conv(encoder.StageChannels[t.Stage], width, kernel, padding: kernel / 2),
             context.BatchNorm(width),
             new ReLU()))));
         int aggregated = _aggregator == AggregatorKind.Concat ? width * _taps.Length : width;
