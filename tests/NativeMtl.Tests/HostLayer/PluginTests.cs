@@ -48,7 +48,10 @@ internal sealed class DuplicatePlugin : INativeMtlPlugin
     }
 }
 
-/// <summary>`--plugin` and the config's `plugins`: balancers and tasks from a user assembly.</summary>
+/// <summary>`--plugin` and the config's `plugins`: balancers and tasks from a user assembly. Loading one registers names
+/// in the process-wide registries for good, so these tests run in a collection of their own without parallelization,
+/// which xunit runs after the parallel tests, some of which pin the built-in names' lists.</summary>
+[Collection(nameof(PluginCollection))]
 public class PluginTests
 {
     private static readonly string Assembly = typeof(TestPlugin).Assembly.Location;
@@ -96,3 +99,6 @@ public class PluginTests
         Assert.Equal($"nativemtl train: config {config} line 1: plugins: plugin {folder["missing.dll"]}: no such file", error.Trim());
     }
 }
+
+[CollectionDefinition(nameof(PluginCollection), DisableParallelization = true)]
+public class PluginCollection;
