@@ -75,32 +75,30 @@ public sealed class AuxiliaryModules : Module
 
 /// <summary>
 /// One auxiliary module: an adaptor (conv + BN + ReLU) on each tap (every block of the tapped stages, or each
-/// tapped stage's output), each adapted map resized
-/// bilinearly to the size of the encoder's features (where the task heads work, so the auxiliary head sees
-/// the same resolution whichever stages are tapped), aggregated by concatenation or sum, then a
-/// <see cref="ConvHead"/> to the task's channels. Members "adaptors" and "head".
+/// tapped stage's output), each adapted map resized bilinearly to the size of the encoder's features (where the task
+/// heads work, so the auxiliary head sees the same resolution whichever stages are tapped), aggregated by
+/// concatenation or sum, then a <see cref="ConvHead"/> to the task's channels. Members "adaptors" and "head".
 /// </summary>
 public sealed class AuxiliaryModule : Module
 {
     private readonly ModuleList<Sequential> _adaptors;
     private readonly ConvHead _head;
-    private readonly int[] _stages;
     private readonly (int Stage, int Block)[] _taps;
     private readonly AggregatorKind _aggregator;
 
     public AuxiliaryModule(TaskSpec task, AuxiliaryOptions options, Encoder encoder, BuildContext context)
     {
-        _stages = (options.Stages ?? Enumerable.Range(0, encoder.StageCount).ToList()).ToArray();
-        if (_stages.Length == 0) throw new ArgumentException($"auxiliary module '{task.Name}': no stages to tap");
-        foreach (var s in _stages)
+        var stages = (options.Stages ?? Enumerable.Range(0, encoder.StageCount).ToList()).ToArray();
+        if (stages.Length == 0) throw new ArgumentException($"auxiliary module '{task.Name}': no stages to tap");
+        foreach (var s in stages)
             if (s < 0 || s >= encoder.StageCount)
                 throw new ArgumentException($"auxiliary module '{task.Name}': stage {s} does not exist ({encoder.Name} has stages 0 to {encoder.StageCount - 1})");
-        if (_stages.Distinct().Count() != _stages.Length)
-            throw new ArgumentException($"auxiliary module '{task.Name}': stages [{string.Join(", ", _stages)}] repeat");
+        if (stages.Distinct().Count() != stages.Length)
+            throw new ArgumentException($"auxiliary module '{task.Name}': stages [{string.Join(", ", stages)}] repeat");
         if (options.Channels < 1) throw new ArgumentException($"auxiliary module '{task.Name}': {options.Channels} adaptor channels");
         _aggregator = options.Aggregator;
         // A block's output has its stage's channels; a stage without blocks is tapped at its output.
-        _taps = _stages.SelectMany(s => options.Taps == TapKind.Blocks && encoder.BlockCount(s) > 1
+        _taps = stages.SelectMany(s => options.Taps == TapKind.Blocks && encoder.BlockCount(s) > 1
             ? Enumerable.Range(0, encoder.BlockCount(s)).Select(b => (s, b))
             : [(s, Math.Max(encoder.BlockCount(s), 1) - 1)]).ToArray();
 
@@ -114,9 +112,6 @@ public sealed class AuxiliaryModule : Module
         int aggregated = _aggregator == AggregatorKind.Concat ? width * _taps.Length : width;
         _head = AddModule("head", new ConvHead(new HeadOptions { InChannels = aggregated, HiddenChannels = width, OutChannels = task.Channels }, context));
     }
-
-    /// <summary>The tapped stages.</summary>
-    public IReadOnlyList<int> Stages => _stages;
 
     /// <summary>The taps as (stage, block within it), in the order of the adaptors.</summary>
     public IReadOnlyList<(int Stage, int Block)> Taps => _taps;
