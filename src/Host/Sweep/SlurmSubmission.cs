@@ -35,9 +35,8 @@ internal static class SlurmSubmission
     /// <summary>Writes the script for the unfinished cells and submits it; the exit code and what to say.</summary>
     public static (int Code, string Message) Submit(string sweepFile, SweepSpec spec, SlurmOptions options)
     {
-        var cells = spec.Cells().Where(c => !File.Exists(Path.Combine(c.Folder, "final_metrics.json"))).Select(c => c.Index).ToList();
+        var cells = spec.Cells().Where(c => !c.IsDone).Select(c => c.Index).ToList();
         if (cells.Count == 0) return (ExitCodes.Success, $"every cell of {spec.Out} is done; nothing to submit");
-        Directory.CreateDirectory(spec.Out);
         SweepManifest.Write(spec);
         var path = Path.Combine(spec.Out, ScriptName);
         AtomicText.Write(path, Script(sweepFile, spec, cells, options));

@@ -12,7 +12,14 @@ internal static class SweepManifest
 {
     public const string FileName = "sweep.json";
 
-    public static void Write(SweepSpec spec) => AtomicText.Write(Path.Combine(spec.Out, FileName), new JsonObject
+    /// <summary>Writes the manifest, creating the out folder when it does not exist yet.</summary>
+    public static void Write(SweepSpec spec)
+    {
+        Directory.CreateDirectory(spec.Out);
+        AtomicText.Write(Path.Combine(spec.Out, FileName), Json(spec));
+    }
+
+    private static string Json(SweepSpec spec) => new JsonObject
     {
         ["cells"] = new JsonArray(spec.Cells().Select(c => (JsonNode)new JsonObject
         {
@@ -20,7 +27,7 @@ internal static class SweepManifest
             ["folder"] = Path.GetFileName(c.Folder),
             ["overrides"] = new JsonArray(c.Overrides.Select(o => (JsonNode)JsonValue.Create(o)!).ToArray()),
         }).ToArray()),
-    }.ToJsonString(MetricsLog.IndentedOptions) + "\n");
+    }.ToJsonString(MetricsLog.IndentedOptions) + "\n";
 
     /// <summary>The cells listed in <paramref name="folder"/>/sweep.json, their folders under <paramref name="folder"/>.</summary>
     public static IReadOnlyList<SweepCell> Read(string folder)

@@ -63,7 +63,7 @@ internal sealed record SweepResults(string Folder, IReadOnlyList<SweepGroup> Gro
     public static SweepResults Read(string folder)
     {
         var cells = SweepManifest.Read(folder);
-        var finished = cells.Where(c => File.Exists(new RunFolder(c.Folder).FinalMetrics)).ToList();
+        var finished = cells.Where(c => c.IsDone).ToList();
         var groups = finished.Select(ReadCell).GroupBy(c => Key(c.Cell.Overrides, IsSeed))
             .Select(g => Group(g.Key, g.ToList())).ToList();
         return new SweepResults(folder, Ranked(WithDeltaMtl(groups)), cells.Except(finished).ToList());

@@ -16,7 +16,6 @@ internal static class SweepRunner
     public static int Run(SweepSpec spec, int jobs, TextWriter output, CancellationToken cancellation)
     {
         var cells = spec.Cells();
-        Directory.CreateDirectory(spec.Out);
         SweepManifest.Write(spec);
         var queue = new ConcurrentQueue<SweepCell>(cells);
         var failures = new ConcurrentBag<(SweepCell Cell, int Code)>();
@@ -36,7 +35,7 @@ internal static class SweepRunner
         {
             while (!cancellation.IsCancellationRequested && queue.TryDequeue(out var cell))
             {
-                if (File.Exists(Path.Combine(cell.Folder, "final_metrics.json")))
+                if (cell.IsDone)
                 {
                     Interlocked.Increment(ref done);
                     Report($"cell {cell.Index} ({cell.Label}) was done before");
@@ -83,7 +82,7 @@ internal static class SweepRunner
             return ExitCodes.Usage;
         }
         var cell = cells[index];
-        if (File.Exists(Path.Combine(cell.Folder, "final_metrics.json")))
+        if (cell.IsDone)
         {
             output.WriteLine($"sweep: cell {index} ({cell.Label}) was done before");
             return ExitCodes.Success;

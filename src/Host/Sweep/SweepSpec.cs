@@ -1,6 +1,7 @@
 using System.Text;
 using YamlDotNet.RepresentationModel;
 using NativeMtl.Host.Config;
+using NativeMtl.Host.Training;
 
 namespace NativeMtl.Host.Sweep;
 
@@ -10,6 +11,9 @@ internal sealed record SweepCell(int Index, string Folder, IReadOnlyList<string>
 {
     /// <summary>"field=value, …" for progress lines.</summary>
     public string Label => string.Join(", ", Overrides);
+
+    /// <summary>Whether the cell's run finished (it has final_metrics.json): such a cell is never run again.</summary>
+    public bool IsDone => File.Exists(new RunFolder(Folder).FinalMetrics);
 }
 
 /// <summary>

@@ -38,7 +38,7 @@ internal static class SweepSummary
 
     private static string Markdown(SweepResults results)
     {
-        var md = new StringBuilder($"# Sweep {Path.GetFileName(Path.GetFullPath(results.Folder).TrimEnd('/'))}\n\n{Preamble(results)}\n");
+        var md = new StringBuilder($"# Sweep {Name(results)}\n\n{Preamble(results)}\n");
         foreach (var table in Tables(results))
         {
             md.Append(CultureInfo.InvariantCulture, $"\n## {table.Title}\n\n| setup | seeds | {string.Join(" | ", table.Columns)} |\n|---|---:|{string.Concat(table.Columns.Select(_ => "---:|"))}\n");
@@ -69,11 +69,11 @@ internal static class SweepSummary
 
     private static string Html(SweepResults results)
     {
-        var name = Path.GetFileName(Path.GetFullPath(results.Folder).TrimEnd('/'));
-        var html = new StringBuilder(HtmlReport.Head($"nativemtl sweep {name}"))
-            .Append("<h1>").Append(SvgChart.Escape($"nativemtl sweep {name}")).Append("</h1>\n<p>").Append(SvgChart.Escape(Preamble(results))).Append("</p>\n<div class=\"charts\">");
-        foreach (var (task, metric) in results.Groups.Select(g => g.MainMetric).OfType<GroupMetric>().Select(m => (m.Task, m.Metric)).Distinct())
-            html.Append(SvgChart.Bars($"{task} {metric} {Arrow(results.Groups.First(g => g.Metric(task, metric) is not null).Metric(task, metric)!.HigherIsBetter)} (mean ± std over seeds)",
+        var title = $"nativemtl sweep {Name(results)}";
+        var html = new StringBuilder(HtmlReport.Head(title))
+            .Append("<h1>").Append(SvgChart.Escape(title)).Append("</h1>\n<p>").Append(SvgChart.Escape(Preamble(results))).Append("</p>\n<div class=\"charts\">");
+        foreach (var (task, metric, higherIsBetter) in results.Groups.Select(g => g.MainMetric).OfType<GroupMetric>().Select(m => (m.Task, m.Metric, m.HigherIsBetter)).Distinct())
+            html.Append(SvgChart.Bars($"{task} {metric} {Arrow(higherIsBetter)} (mean ± std over seeds)",
                 $"{task} {metric}", results.Groups.Where(g => g.MainTask == task && g.Metric(task, metric) is not null)
                     .Select(g => (g.Label, g.Metric(task, metric)!.Value.Mean, g.Metric(task, metric)!.Value.Std)).ToList()));
         html.Append(SvgChart.Bars("step time ↓ (median of each run, mean ± std over seeds)", "ms per step", results.Groups.Select(g => (g.Label, g.StepMs.Mean, g.StepMs.Std)).ToList()))
@@ -101,6 +101,9 @@ internal static class SweepSummary
         return r.Unfinished.Count == 0 ? text
             : $"{text} Not finished, left out: {string.Join("; ", r.Unfinished.Select(c => $"cell {c.Index} ({c.Label})"))}.";
     }
+
+    /// <summary>The sweep's out folder's name.</summary>
+    private static string Name(SweepResults results) => Path.GetFileName(Path.GetFullPath(results.Folder).TrimEnd('/'));
 
     private static string Arrow(bool higherIsBetter) => higherIsBetter ? "↑" : "↓";
 
