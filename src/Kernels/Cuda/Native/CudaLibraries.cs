@@ -67,20 +67,10 @@ public static class CudaLibraries
         lock (Gate) return Loaded.TryGetValue(libraryName, out var handle) ? handle : 0;
     }
 
-    private static nint LoadCublas(List<string> tried, List<string> failures)
-    {
-        foreach (var major in new[] { 13, 12 })
-        {
-            var folder = FindFolderOf($"libcublas.so.{major}", tried);
-            if (folder is null) continue;
-            // libcublas resolves libcublasLt by soname; loading it first from the same folder makes that work
-            // when the folder is not on the loader's path.
-            TryLoad(Path.Join(folder, $"libcublasLt.so.{major}"), tried, failures);
-            var handle = TryLoad(Path.Join(folder, $"libcublas.so.{major}"), tried, failures);
-            if (handle != 0) return handle;
-        }
-        return 0;
-    }
+    // libcublas resolves libcublasLt by soname; loading it first from the same folder makes that work when the folder
+    // is not on the loader's path.
+    private static nint LoadCublas(List<string> tried, List<string> failures) =>
+        LoadNewest("libcublas", (folder, major) => Path.Join(folder, $"libcublasLt.so.{major}"), tried, failures);
 
     private static nint LoadCudnn(List<string> tried, List<string> failures)
     {
@@ -92,18 +82,24 @@ public static class CudaLibraries
         return TryLoad(Path.Join(folder, "libcudnn.so.9"), tried, failures);
     }
 
-    private static nint LoadNvrtc(List<string> tried, List<string> failures)
+    // libnvrtc opens libnvrtc-builtins.so.MAJOR.MINOR by soname when it compiles, and fails the compile when the loader
+    // cannot find it; loaded first from the same folder, it is found even off the loader's path.
+    private static nint LoadNvrtc(List<string> tried, List<string> failures) =>
+        LoadNewest("libnvrtc", (folder, major) => folder == ""
+            ? null
+            : Directory.EnumerateFiles(folder, $"libnvrtc-builtins.so.{major}.*").MinBy(path => path.Length), tried, failures);
+
+    /// <summary><paramref name="library"/>.so.13, else .so.12, from the first folder that has it ("" for the loader's
+    /// own search), after the companion library that it opens by soname from that folder (none where
+    /// <paramref name="companion"/> gives null).</summary>
+    private static nint LoadNewest(string library, Func<string, int, string?> companion, List<string> tried, List<string> failures)
     {
         foreach (var major in new[] { 13, 12 })
         {
-            var folder = FindFolderOf($"libnvrtc.so.{major}", tried);
+            var folder = FindFolderOf($"{library}.so.{major}", tried);
             if (folder is null) continue;
-            // libnvrtc opens libnvrtc-builtins.so.MAJOR.MINOR by soname when it compiles, and fails the compile when the
-            // loader cannot find it; loaded first from the same folder, it is found even off the loader's path.
-            var builtins = folder == "" ? null
-                : Directory.EnumerateFiles(folder, $"libnvrtc-builtins.so.{major}.*").MinBy(path => path.Length);
-            if (builtins is not null) TryLoad(builtins, tried, failures);
-            var handle = TryLoad(Path.Join(folder, $"libnvrtc.so.{major}"), tried, failures);
+            if (companion(folder, major) is { } first) TryLoad(first, tried, failures);
+            var handle = TryLoad(Path.Join(folder, $"{library}.so.{major}"), tried, failures);
             if (handle != 0) return handle;
         }
         return 0;
