@@ -85,10 +85,12 @@ internal static class ConfigReader
             Training = root.Nested("training", ReadTraining) ?? d.Training,
         };
         root.Done();
-        var auxiliaryTasks = config.Model.AuxiliaryModules?.Tasks ?? [];
-        var stranger = auxiliaryTasks.FirstOrDefault(t => config.Tasks.All(e => e.Name != t));
-        if (stranger is not null)
-            throw new ConfigException($"{root.Where("model")}: model.auxiliary_modules.tasks: '{stranger}' is not one of the tasks ({string.Join(", ", config.Tasks.Select(t => t.Name))})");
+        foreach (var (field, auxiliaryTasks) in new[] { ("tasks", config.Model.AuxiliaryModules?.Tasks), ("cells", config.Model.AuxiliaryModules?.Cells?.Keys) })
+        {
+            var stranger = (auxiliaryTasks ?? []).FirstOrDefault(t => config.Tasks.All(e => e.Name != t));
+            if (stranger is not null)
+                throw new ConfigException($"{root.Where("model")}: model.auxiliary_modules.{field}: '{stranger}' is not one of the tasks ({string.Join(", ", config.Tasks.Select(t => t.Name))})");
+        }
         var synthetic = config.Tasks.FirstOrDefault(t => DenseTask.SyntheticOnly.Contains(t.Name));
         if (config.Data.Dataset == "mtan" && synthetic is not null)
             throw new ConfigException($"{root.Where("tasks")}: tasks: {synthetic.Name} needs the synthetic scenes (MTAN-format datasets have no {synthetic.Name})");
@@ -187,6 +189,8 @@ internal static class ConfigReader
     private static AuxiliaryModulesConfig ReadAuxiliary(Section s)
     {
         var d = new AuxiliaryModulesConfig();
+        var cells = s.Value("cells", d.Cells, ReadCells);
+        if (cells is not null) s.OnlyFor(["adaptor", "aggregator"], "cells (each cell names its own)");
         var config = new AuxiliaryModulesConfig
         {
             Stages = s.Value("stages", d.Stages, v => v.IsNull ? null : v.IntList(0)),
@@ -195,9 +199,49 @@ internal static class ConfigReader
             Aggregator = s.Value("aggregator", d.Aggregator, v => v.Word("concat", "sum")),
             Channels = s.Value("channels", d.Channels, v => v.Int(1)),
             Tasks = s.Value("tasks", d.Tasks, v => v.IsNull ? null : v.StringList()),
+            Cells = cells,
         };
         s.Done();
         return config;
+    }
+
+    /// <summary>null, or task → list of cells, each {inputs: [A, B], ops: [OP, OP], aggregator: sum|concat}.</summary>
+    private static IReadOnlyDictionary<string, IReadOnlyList<AuxiliaryCellSpec>>? ReadCells(Value v)
+    {
+        if (v.IsNull) return null;
+        var cells = new Dictionary<string, IReadOnlyList<AuxiliaryCellSpec>>();
+        foreach (var (key, node) in v.Mapping().Children)
+        {
+            var task = ((YamlScalarNode)key).Value ?? "";
+            var list = new Value(v.Document, node, $"{v.Path}.{task}");
+            cells[task] = list.Items().Select(ReadCell).ToList() is { Count: > 0 } read ? read : throw list.Error("expected at least one cell");
+        }
+        return cells.Count > 0 ? cells : throw v.Error("expected each task's list of cells");
+    }
+
+    private static AuxiliaryCellSpec ReadCell(Value v)
+    {
+        var s = new Section(v.Document, v.Mapping(), v.Path + ".");
+        var inputs = s.Value("inputs", [], i => i.Items().Select(CellInputOf).ToList());
+        var ops = s.Value("ops", [], o => o.Items().Select(op => AdaptorOps.TryParse(op.Word([.. AdaptorOps.All]), out var parsed) ? parsed : default).ToList());
+        var aggregator = s.Value("aggregator", "", a => a.Word("sum", "concat"));
+        s.Done();
+        if (inputs.Count != 2) throw v.Error($"inputs: expected two, such as [0, seg.0], got {inputs.Count}");
+        if (ops.Count != 2) throw v.Error($"ops: expected two of {string.Join(", ", AdaptorOps.All)}, got {ops.Count}");
+        if (aggregator.Length == 0) throw v.Error("aggregator: required (sum or concat)");
+        return new AuxiliaryCellSpec(inputs[0], inputs[1], ops[0], ops[1], aggregator == "sum" ? AggregatorKind.Sum : AggregatorKind.Concat);
+    }
+
+    private static CellInput CellInputOf(Value v)
+    {
+        try
+        {
+            return CellInput.Parse(v.String());
+        }
+        catch (FormatException e)
+        {
+            throw v.Error(e.Message);
+        }
     }
 
     private static BalancerConfig ReadBalancer(Value v)
@@ -537,7 +581,7 @@ internal static class ConfigReader
         public YamlMappingNode Mapping() =>
             node as YamlMappingNode ?? throw Error(node is YamlSequenceNode ? "expected a mapping, got a list" : $"expected a mapping, got '{(node as YamlScalarNode)?.Value}'");
 
-        private IEnumerable<Value> Items()
+        public IEnumerable<Value> Items()
         {
             if (node is not YamlSequenceNode list) throw Error(node is YamlMappingNode ? "expected a list, got a mapping" : $"expected a list such as [16, 32, 64], got '{(node as YamlScalarNode)?.Value}'");
             return list.Children.Select((item, i) => new Value(document, item, $"{path}[{i}]"));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using NativeMtl.Models;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -94,15 +95,36 @@ internal static class ConfigWriter
             map.Add("auxiliary_modules", Null());
             return map;
         }
-        map.Add("auxiliary_modules", new YamlMappingNode
+        var auxiliary = new YamlMappingNode { { "stages", List(a.Stages) }, { "taps", a.Taps } };
+        if (a.Cells is null)
         {
-            { "stages", List(a.Stages) },
-            { "taps", a.Taps },
-            { "adaptor", a.Adaptor },
-            { "aggregator", a.Aggregator },
-            { "channels", Number(a.Channels) },
-            { "tasks", a.Tasks is null ? Null() : new YamlSequenceNode(a.Tasks.Select(t => new YamlScalarNode(t))) { Style = SequenceStyle.Flow } },
-        });
+            auxiliary.Add("adaptor", a.Adaptor);
+            auxiliary.Add("aggregator", a.Aggregator);
+        }
+        auxiliary.Add("channels", Number(a.Channels));
+        auxiliary.Add("tasks", a.Tasks is null ? Null() : new YamlSequenceNode(a.Tasks.Select(t => new YamlScalarNode(t))) { Style = SequenceStyle.Flow });
+        if (a.Cells is not null) auxiliary.Add("cells", Cells(a.Cells));
+        map.Add("auxiliary_modules", auxiliary);
+        return map;
+    }
+
+    /// <summary>Each task's cells, one flow mapping per cell.</summary>
+    private static YamlMappingNode Cells(IReadOnlyDictionary<string, IReadOnlyList<AuxiliaryCellSpec>> cells)
+    {
+        YamlSequenceNode Flow(IEnumerable<string> items) => new(items.Select(i => new YamlScalarNode(i))) { Style = SequenceStyle.Flow };
+        var map = new YamlMappingNode();
+        foreach (var (task, list) in cells)
+            map.Add(task, new YamlSequenceNode(list.Select(c =>
+            {
+                var cell = new YamlMappingNode
+                {
+                    { "inputs", Flow([c.First.ToString(), c.Second.ToString()]) },
+                    { "ops", Flow([AdaptorOps.Name(c.FirstOp), AdaptorOps.Name(c.SecondOp)]) },
+                    { "aggregator", c.Aggregator == AggregatorKind.Sum ? "sum" : "concat" },
+                };
+                cell.Style = MappingStyle.Flow;
+                return cell;
+            })));
         return map;
     }
 

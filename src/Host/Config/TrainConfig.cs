@@ -141,8 +141,12 @@ internal sealed record AuxiliaryModulesConfig
 
     public int Channels { get; init; } = 64;
 
-    /// <summary>Tasks that get a module; null for every task.</summary>
+    /// <summary>Tasks that get a module; null for every task (or the tasks of <see cref="Cells"/>).</summary>
     public IReadOnlyList<string>? Tasks { get; init; }
+
+    /// <summary>Searched modules (seed 001 §3.3, as <c>nativemtl search</c> writes them): each task's cells, in place of
+    /// <see cref="Adaptor"/> and <see cref="Aggregator"/>; null for the basic modules.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Models.AuxiliaryCellSpec>>? Cells { get; init; }
 }
 
 /// <summary>A balancer by registry name and its hyperparameters, passed on as they are written (the balancer reads

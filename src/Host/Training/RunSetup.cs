@@ -70,6 +70,7 @@ internal static class RunSetup
                     Aggregator = a.Aggregator == "sum" ? AggregatorKind.Sum : AggregatorKind.Concat,
                     Channels = a.Channels,
                     Tasks = a.Tasks,
+                    Cells = a.Cells,
                 }
                 : null,
             Seed = config.Seed,

@@ -40,14 +40,19 @@ public sealed record AuxiliaryOptions
     /// <summary>Output channels of each adaptor, and the width of the auxiliary head.</summary>
     public int Channels { get; init; } = 64;
 
-    /// <summary>Tasks that get an auxiliary module; null for every task.</summary>
+    /// <summary>Tasks that get an auxiliary module; null for every task (or, with <see cref="Cells"/>, its tasks).</summary>
     public IReadOnlyList<string>? Tasks { get; init; }
+
+    /// <summary>Searched modules (seed 001 §3.3): each task's cells, in place of the adaptor on every tap and the
+    /// aggregator; null for the basic modules.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<AuxiliaryCellSpec>>? Cells { get; init; }
 }
 
 /// <summary>
 /// The auxiliary modules of a hard-sharing model (seed 001), one per task, named by task under the model's
-/// "auxiliary" member. They read the encoder's stages and feed nothing back into the model, so the model's
-/// predictions are the same with or without them.
+/// "auxiliary" member. They read the encoder's taps and feed nothing back into the model, so the model's predictions
+/// are the same with or without them. Basic modules adapt every tap; searched ones are cells
+/// (<see cref="AuxiliaryCell"/>), which may read the cells of earlier tasks too, so the modules run together.
 /// </summary>
 public sealed class AuxiliaryModules : Module
 {
@@ -55,76 +60,121 @@ public sealed class AuxiliaryModules : Module
 
     public AuxiliaryModules(AuxiliaryOptions options, IReadOnlyList<TaskSpec> tasks, Encoder encoder, BuildContext context)
     {
-        var names = options.Tasks ?? tasks.Select(t => t.Name).ToList();
+        if (options.Cells is { } given && options.Tasks is { } listed && !listed.Order().SequenceEqual(given.Keys.Order()))
+            throw new ArgumentException($"auxiliary modules: tasks [{string.Join(", ", listed)}] are not the tasks of the cells [{string.Join(", ", given.Keys)}]");
+        var names = options.Tasks ?? options.Cells?.Keys.ToList() ?? tasks.Select(t => t.Name).ToList();
         if (names.Count == 0) throw new ArgumentException("auxiliary modules: the task list is empty");
-        foreach (var name in names.Distinct())
+        foreach (var name in names)
+            if (tasks.All(t => t.Name != name))
+                throw new ArgumentException($"auxiliary modules: unknown task '{name}' (tasks: {string.Join(", ", tasks.Select(t => t.Name))})");
+        if (options.Channels < 1) throw new ArgumentException($"auxiliary modules: {options.Channels} adaptor channels");
+        Taps = TapsOf(options, encoder);
+        // The model's task order is the order of the search's hierarchy (seed 001 Fig. 2d).
+        var ordered = tasks.Where(t => names.Contains(t.Name)).ToList();
+        if (options.Cells is { } cells)
         {
-            var task = tasks.FirstOrDefault(t => t.Name == name)
-                ?? throw new ArgumentException($"auxiliary modules: unknown task '{name}' (tasks: {string.Join(", ", tasks.Select(t => t.Name))})");
-            _modules.Add((name, AddModule(name, new AuxiliaryModule(task, options, encoder, context))));
+            var built = AuxiliaryCellGraph.Build(cells, ordered.Select(t => t.Name).ToList(), Taps.Select(t => encoder.StageChannels[t.Stage]).ToList(), options.Channels, context);
+            foreach (var task in ordered)
+                _modules.Add((task.Name, AddModule(task.Name, new AuxiliaryModule(task, Taps, built[task.Name], options.Channels, context))));
+        }
+        else
+        {
+            foreach (var task in ordered)
+                _modules.Add((task.Name, AddModule(task.Name, new AuxiliaryModule(task, options, Taps, encoder, context))));
         }
     }
 
     public IReadOnlyList<(string Task, AuxiliaryModule Module)> Modules => _modules;
 
+    /// <summary>The taps every module reads, as (stage, block within it): <c>loc</c>'s first nodes.</summary>
+    public IReadOnlyList<(int Stage, int Block)> Taps { get; }
+
     /// <summary>Each module's raw prediction at the encoder features' size, for the modules of <paramref name="tasks"/>
-    /// (all when null).</summary>
-    public IReadOnlyDictionary<string, Tensor> Forward(EncoderOutput encoded, IReadOnlySet<string>? tasks = null) =>
-        _modules.Where(m => tasks?.Contains(m.Task) ?? true).ToDictionary(m => m.Task, m => m.Module.Forward(encoded));
+    /// (all when null). A searched module's cells run once each, whichever modules read them.</summary>
+    public IReadOnlyDictionary<string, Tensor> Forward(EncoderOutput encoded, IReadOnlySet<string>? tasks = null)
+    {
+        var wanted = _modules.Where(m => tasks?.Contains(m.Task) ?? true).ToList();
+        using var scope = DisposeScope.Enter();
+        var nodes = new AuxiliaryCellGraph.Nodes(encoded, Taps, cell => _modules.Single(m => m.Task == cell.Task).Module.Cells[cell.Cell]);
+        return wanted.ToDictionary(m => m.Task, m => m.Module.Forward(nodes).MoveToOuterScope());
+    }
+
+    /// <summary>Every block of the tapped stages, or each tapped stage's output; a stage without blocks is tapped at
+    /// its output.</summary>
+    private static (int Stage, int Block)[] TapsOf(AuxiliaryOptions options, Encoder encoder)
+    {
+        var stages = (options.Stages ?? Enumerable.Range(0, encoder.StageCount).ToList()).ToArray();
+        if (stages.Length == 0) throw new ArgumentException("auxiliary modules: no stages to tap");
+        foreach (var s in stages)
+            if (s < 0 || s >= encoder.StageCount)
+                throw new ArgumentException($"auxiliary modules: stage {s} does not exist ({encoder.Name} has stages 0 to {encoder.StageCount - 1})");
+        if (stages.Distinct().Count() != stages.Length)
+            throw new ArgumentException($"auxiliary modules: stages [{string.Join(", ", stages)}] repeat");
+        return stages.SelectMany(s => options.Taps == TapKind.Blocks && encoder.BlockCount(s) > 1
+            ? Enumerable.Range(0, encoder.BlockCount(s)).Select(b => (s, b))
+            : [(s, Math.Max(encoder.BlockCount(s), 1) - 1)]).ToArray();
+    }
 }
 
 /// <summary>
-/// One auxiliary module: an adaptor (conv + BN + ReLU) on each tap (every block of the tapped stages, or each
-/// tapped stage's output), each adapted map resized bilinearly to the size of the encoder's features (where the task
-/// heads work, so the auxiliary head sees the same resolution whichever stages are tapped), aggregated by
-/// concatenation or sum, then a <see cref="ConvHead"/> to the task's channels. Members "adaptors" and "head".
+/// One auxiliary module. Basic (seed 001 §3.2): an adaptor (conv + BN + ReLU) on each tap, each adapted map resized
+/// bilinearly to the size of the encoder's features (where the task heads work, so the auxiliary head sees the same
+/// resolution whichever stages are tapped), aggregated by concatenation or sum; members "adaptors" and "head".
+/// Searched (§3.3): its cells, and the concatenation of those no later cell of this task reads (the last one at
+/// least); members "cells" and "head". Either way a <see cref="ConvHead"/> to the task's channels follows.
 /// </summary>
 public sealed class AuxiliaryModule : Module
 {
-    private readonly ModuleList<Sequential> _adaptors;
+    private readonly ModuleList<Sequential>? _adaptors;
+    private readonly ModuleList<AuxiliaryCell>? _cells;
+    private readonly int[] _outputs = [];
     private readonly ConvHead _head;
-    private readonly (int Stage, int Block)[] _taps;
+    private readonly string _task;
     private readonly AggregatorKind _aggregator;
 
-    public AuxiliaryModule(TaskSpec task, AuxiliaryOptions options, Encoder encoder, BuildContext context)
+    /// <summary>A basic module: an adaptor on every tap.</summary>
+    public AuxiliaryModule(TaskSpec task, AuxiliaryOptions options, IReadOnlyList<(int Stage, int Block)> taps, Encoder encoder, BuildContext context)
     {
-        var stages = (options.Stages ?? Enumerable.Range(0, encoder.StageCount).ToList()).ToArray();
-        if (stages.Length == 0) throw new ArgumentException($"auxiliary module '{task.Name}': no stages to tap");
-        foreach (var s in stages)
-            if (s < 0 || s >= encoder.StageCount)
-                throw new ArgumentException($"auxiliary module '{task.Name}': stage {s} does not exist ({encoder.Name} has stages 0 to {encoder.StageCount - 1})");
-        if (stages.Distinct().Count() != stages.Length)
-            throw new ArgumentException($"auxiliary module '{task.Name}': stages [{string.Join(", ", stages)}] repeat");
-        if (options.Channels < 1) throw new ArgumentException($"auxiliary module '{task.Name}': {options.Channels} adaptor channels");
+        _task = task.Name;
+        Taps = taps;
         _aggregator = options.Aggregator;
-        // A block's output has its stage's channels; a stage without blocks is tapped at its output.
-        _taps = stages.SelectMany(s => options.Taps == TapKind.Blocks && encoder.BlockCount(s) > 1
-            ? Enumerable.Range(0, encoder.BlockCount(s)).Select(b => (s, b))
-            : [(s, Math.Max(encoder.BlockCount(s), 1) - 1)]).ToArray();
-
         int kernel = options.Adaptor == AdaptorKind.Conv1x1 ? 1 : 3, width = options.Channels;
-        _adaptors = AddModule("adaptors", new ModuleList<Sequential>(_taps.Select(t => new Sequential(
+        _adaptors = AddModule("adaptors", new ModuleList<Sequential>(taps.Select(t => new Sequential(
             options.Adaptor == AdaptorKind.Deformable3x3
                 ? new DeformableConv2d(encoder.StageChannels[t.Stage], width, 3, context.Generator, padding: 1, bias: false, dtype: context.DType, device: context.Device)
                 : context.Conv(encoder.StageChannels[t.Stage], width, kernel, padding: kernel / 2),
             context.BatchNorm(width),
             new ReLU()))));
-        int aggregated = _aggregator == AggregatorKind.Concat ? width * _taps.Length : width;
+        int aggregated = _aggregator == AggregatorKind.Concat ? width * taps.Count : width;
         _head = AddModule("head", new ConvHead(new HeadOptions { InChannels = aggregated, HiddenChannels = width, OutChannels = task.Channels }, context));
     }
 
-    /// <summary>The taps as (stage, block within it), in the order of the adaptors.</summary>
-    public IReadOnlyList<(int Stage, int Block)> Taps => _taps;
-
-    public Tensor Forward(EncoderOutput encoded) => DisposeScope.Run(() =>
+    /// <summary>A searched module of cells already built (in the search's order, since they read each other).</summary>
+    internal AuxiliaryModule(TaskSpec task, IReadOnlyList<(int Stage, int Block)> taps, IReadOnlyList<AuxiliaryCell> cells, int width, BuildContext context)
     {
-        int height = encoded.Features.Shape[2], width = encoded.Features.Shape[3];
-        var adapted = _taps.Select((t, i) =>
-        {
-            var a = _adaptors[i].Forward(encoded.Blocks[t.Stage][t.Block]);
-            return a.Shape[2] == height && a.Shape[3] == width ? a : F.UpsampleBilinear2d(a, height, width);
-        }).ToArray();
-        var aggregated = _aggregator == AggregatorKind.Concat ? F.Concat(1, adapted) : adapted.Aggregate(F.Add);
+        _task = task.Name;
+        Taps = taps;
+        _cells = AddModule("cells", new ModuleList<AuxiliaryCell>(cells));
+        var read = cells.SelectMany(c => new[] { c.Spec.First, c.Spec.Second }).OfType<CellOutputInput>().Where(i => i.Task == task.Name).Select(i => i.Cell).ToHashSet();
+        _outputs = Enumerable.Range(0, cells.Count).Where(p => !read.Contains(p)).ToArray();
+        _head = AddModule("head", new ConvHead(new HeadOptions { InChannels = _outputs.Sum(p => cells[p].OutChannels), HiddenChannels = width, OutChannels = task.Channels }, context));
+    }
+
+    /// <summary>The taps as (stage, block within it), in the order of the adaptors.</summary>
+    public IReadOnlyList<(int Stage, int Block)> Taps { get; }
+
+    /// <summary>A searched module's cells; empty for a basic one.</summary>
+    public IReadOnlyList<AuxiliaryCell> Cells => (IReadOnlyList<AuxiliaryCell>?)_cells ?? [];
+
+    /// <summary>The cells whose outputs the head reads, concatenated; empty for a basic module.</summary>
+    public IReadOnlyList<int> OutputCells => _outputs;
+
+    internal Tensor Forward(AuxiliaryCellGraph.Nodes nodes) => DisposeScope.Run(() =>
+    {
+        var inputs = _cells is null
+            ? _adaptors!.Select((adaptor, i) => nodes.Resized(adaptor.Forward(nodes.Tap(i)))).ToArray()
+            : _outputs.Select(p => nodes.Cell(new CellOutputInput(_task, p))).ToArray();
+        var aggregated = inputs.Length == 1 ? inputs[0] : _cells is null && _aggregator == AggregatorKind.Sum ? inputs.Aggregate(F.Add) : F.Concat(1, inputs);
         return _head.Forward(aggregated);
     });
 }

@@ -97,7 +97,7 @@ public class AuxiliaryModuleTests
     public void AStageTheEncoderLacksIsRefused()
     {
         var e = Assert.Throws<ArgumentException>(() => new HardSharingModel(WithAuxiliary(new AuxiliaryOptions { Stages = [1, 3] })));
-        Assert.Equal("auxiliary module 'seg': stage 3 does not exist (resnet_small has stages 0 to 2)", e.Message);
+        Assert.Equal("auxiliary modules: stage 3 does not exist (resnet_small has stages 0 to 2)", e.Message);
     }
 
     [Fact]
