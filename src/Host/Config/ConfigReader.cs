@@ -85,10 +85,12 @@ internal static class ConfigReader
             Training = root.Nested("training", ReadTraining) ?? d.Training,
         };
         root.Done();
-        var auxiliaryTasks = config.Model.AuxiliaryModules?.Tasks ?? [];
-        var stranger = auxiliaryTasks.FirstOrDefault(t => config.Tasks.All(e => e.Name != t));
-        if (stranger is not null)
-            throw new ConfigException($"{root.Where("model")}: model.auxiliary_modules.tasks: '{stranger}' is not one of the tasks ({string.Join(", ", config.Tasks.Select(t => t.Name))})");
+        foreach (var (field, chosen) in new[] { ("auxiliary_modules", config.Model.AuxiliaryModules?.Tasks), ("deep_supervision", config.Model.DeepSupervision?.Tasks) })
+        {
+            var stranger = (chosen ?? []).FirstOrDefault(t => config.Tasks.All(e => e.Name != t));
+            if (stranger is not null)
+                throw new ConfigException($"{root.Where("model")}: model.{field}.tasks: '{stranger}' is not one of the tasks ({string.Join(", ", config.Tasks.Select(t => t.Name))})");
+        }
         var synthetic = config.Tasks.FirstOrDefault(t => DenseTask.SyntheticOnly.Contains(t.Name));
         if (config.Data.Dataset == "mtan" && synthetic is not null)
             throw new ConfigException($"{root.Where("tasks")}: tasks: {synthetic.Name} needs the synthetic scenes (MTAN-format datasets have no {synthetic.Name})");
@@ -161,6 +163,7 @@ internal static class ConfigReader
             HeadChannels = s.Value("head_channels", d.HeadChannels, v => v.IsNull ? null : v.Int(1)),
             HeadDropout = s.Value("head_dropout", d.HeadDropout, v => v.Double(0, 1)),
             AuxiliaryModules = s.Value("auxiliary_modules", d.AuxiliaryModules, v => v.IsNull ? null : ReadAuxiliary(new Section(v.Document, v.Mapping(), v.Path + "."))),
+            DeepSupervision = s.Value("deep_supervision", d.DeepSupervision, v => v.IsNull ? null : ReadDeepSupervision(new Section(v.Document, v.Mapping(), v.Path + "."))),
             InitFrom = s.Value("init_from", d.InitFrom, ReadInitFrom),
         };
         s.Done();
@@ -195,6 +198,18 @@ internal static class ConfigReader
             Aggregator = s.Value("aggregator", d.Aggregator, v => v.Word("concat", "sum")),
             Channels = s.Value("channels", d.Channels, v => v.Int(1)),
             Tasks = s.Value("tasks", d.Tasks, v => v.IsNull ? null : v.StringList()),
+        };
+        s.Done();
+        return config;
+    }
+
+    private static DeepSupervisionConfig ReadDeepSupervision(Section s)
+    {
+        var d = new DeepSupervisionConfig();
+        var config = new DeepSupervisionConfig
+        {
+            Tasks = s.Value("tasks", d.Tasks, v => v.IsNull ? null : v.StringList()),
+            Weight = s.Value("weight", d.Weight, v => v.Double(double.Epsilon, double.MaxValue)),
         };
         s.Done();
         return config;

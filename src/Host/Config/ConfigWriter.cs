@@ -89,22 +89,26 @@ internal static class ConfigWriter
         map.Add("init_from", m.InitFrom is { } init
             ? new YamlMappingNode { { "file", init.File }, { "prefix", Scalar(init.Prefix) }, { "file_prefix", Text(init.FilePrefix) } }
             : Null());
-        if (m.AuxiliaryModules is not { } a)
-        {
-            map.Add("auxiliary_modules", Null());
-            return map;
-        }
-        map.Add("auxiliary_modules", new YamlMappingNode
-        {
-            { "stages", List(a.Stages) },
-            { "taps", a.Taps },
-            { "adaptor", a.Adaptor },
-            { "aggregator", a.Aggregator },
-            { "channels", Number(a.Channels) },
-            { "tasks", a.Tasks is null ? Null() : new YamlSequenceNode(a.Tasks.Select(t => new YamlScalarNode(t))) { Style = SequenceStyle.Flow } },
-        });
+        map.Add("auxiliary_modules", m.AuxiliaryModules is { } a
+            ? new YamlMappingNode
+            {
+                { "stages", List(a.Stages) },
+                { "taps", a.Taps },
+                { "adaptor", a.Adaptor },
+                { "aggregator", a.Aggregator },
+                { "channels", Number(a.Channels) },
+                { "tasks", Words(a.Tasks) },
+            }
+            : Null());
+        map.Add("deep_supervision", m.DeepSupervision is { } ds
+            ? new YamlMappingNode { { "tasks", Words(ds.Tasks) }, { "weight", Number(ds.Weight) } }
+            : Null());
         return map;
     }
+
+    /// <summary>A flow list of words, or null.</summary>
+    private static YamlNode Words(IReadOnlyList<string>? words) =>
+        words is null ? Null() : new YamlSequenceNode(words.Select(w => new YamlScalarNode(w))) { Style = SequenceStyle.Flow };
 
     private static YamlMappingNode Optimizer(OptimizerConfig o)
     {

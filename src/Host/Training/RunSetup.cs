@@ -72,6 +72,7 @@ internal static class RunSetup
                     Tasks = a.Tasks,
                 }
                 : null,
+            DeepSupervision = m.DeepSupervision is { } ds ? new DeepSupervisionOptions { Tasks = ds.Tasks, Weight = ds.Weight } : null,
             Seed = config.Seed,
             Device = device,
         };
