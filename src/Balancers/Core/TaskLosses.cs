@@ -3,7 +3,8 @@ using NativeMtl.Models;
 namespace NativeMtl.Balancers;
 
 /// <summary>One forward pass and its losses: the shared feature z (for balancers that work at it), a device scalar
-/// per task (with its graph), the losses of the auxiliary modules (seed 001, always added with weight 1), and,
+/// per task (with its graph), the losses of the training-only predictions by loss key (seed 001's auxiliary modules
+/// and deep supervision, each already scaled by its weight, always added with weight 1 and never balanced), and,
 /// when the balancer asks, each task's loss per class ([C], differentiable). The predictions are not kept: once
 /// the losses are made, the graph holds what their backward passes read.</summary>
 public sealed record TaskLosses(

@@ -34,7 +34,7 @@ public sealed class TinyModel : MtlModel
     protected override MtlOutput ForwardCore(Tensor x, IReadOnlySet<string> tasks)
     {
         var z = F.Tanh(Encoder.Forward(x));
-        return new MtlOutput(z, Tasks.ToDictionary(t => t.Name, t => Heads[t.Name].Forward(z)), new Dictionary<string, Tensor>());
+        return new MtlOutput(z, Tasks.ToDictionary(t => t.Name, t => Heads[t.Name].Forward(z)));
     }
 
     protected override IEnumerable<(string Group, string[] Prefixes)> GroupLayout() =>

@@ -5,7 +5,8 @@ namespace NativeMtl.Balancers;
 
 /// <summary>
 /// The losses of a multi-task model on a batch of dense samples: each task's loss on its prediction, the
-/// auxiliary modules' losses on theirs, and, when asked, each auxiliary task's loss per class of its own
+/// losses of the training-only predictions (auxiliary modules, deep-supervision heads: the supervising task's loss times
+/// the prediction's weight), and, when asked, each auxiliary task's loss per class of its own
 /// (<see cref="DenseTask.Classes"/>: segmentation labels, or <paramref name="bins"/> bins of depth or of the normals'
 /// angle), the classes of the class-wise balancer. The training loop sets the batch (and the look-ahead batch)
 /// before each step.
@@ -49,10 +50,12 @@ public sealed class DenseTaskObjective(MtlModel model, IReadOnlyList<DenseTask> 
             }
             else losses[task.Name] = task.Loss.Forward(prediction, target, mask).MoveToOuterScope();
         }
-        var auxiliary = output.AuxiliaryPredictions.ToDictionary(p => p.Key, p => DisposeScope.Run(() =>
+        var auxiliary = output.AuxiliaryOutputs.ToDictionary(p => p.Key, p => DisposeScope.Run(() =>
         {
-            var task = Tasks.Single(t => t.Name == p.Key);
-            return task.Loss.Forward(p.Value, task.Target(batch), task.Mask?.Invoke(batch));
+            var (name, prediction, weight) = p.Value;
+            var task = Tasks.Single(t => t.Name == name);
+            var loss = task.Loss.Forward(prediction, task.Target(batch), task.Mask?.Invoke(batch));
+            return weight == 1 ? loss : F.MulAdd(loss, weight);
         }));
         foreach (var prediction in output.AuxiliaryPredictions.Values) prediction.Dispose();
         return new TaskLosses(output.SharedFeature, losses, auxiliary, perClassLosses);

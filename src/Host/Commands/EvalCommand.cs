@@ -97,8 +97,8 @@ public static class EvalCommand
         var validation = RunSetup.ValidationSet(config);
         using var model = RunSetup.Model(config, tasks, device.Value);
         var loaded = Checkpoint.Load(checkpoint!, model, strict: false);
-        // Auxiliary modules run in training only, and model.safetensors leaves them out.
-        var missing = loaded.Missing.Where(n => !n.StartsWith(MtlModel.AuxiliaryPrefix, StringComparison.Ordinal)).ToList();
+        // Auxiliary modules and deep-supervision heads run in training only, and model.safetensors leaves them out.
+        var missing = loaded.Missing.Where(n => !MtlModel.IsTrainingOnly(n)).ToList();
         if (missing.Count > 0)
             throw new CheckpointException(checkpoint!, $"it lacks {missing.Count} of the model's tensors, such as '{missing[0]}': it was trained with another model config");
         var result = Validation.Run(model, tasks, RunSetup.Classes(config), validation, RunSetup.ValidationLoader(config, device.Value), CancellationToken.None);

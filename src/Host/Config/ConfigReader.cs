@@ -85,11 +85,12 @@ internal static class ConfigReader
             Training = root.Nested("training", ReadTraining) ?? d.Training,
         };
         root.Done();
-        foreach (var (field, auxiliaryTasks) in new[] { ("tasks", config.Model.AuxiliaryModules?.Tasks), ("cells", config.Model.AuxiliaryModules?.Cells?.Keys) })
+        foreach (var (field, chosen) in new[] { ("auxiliary_modules.tasks", config.Model.AuxiliaryModules?.Tasks), ("auxiliary_modules.cells", config.Model.AuxiliaryModules?.Cells?.Keys),
+                     ("deep_supervision.tasks", config.Model.DeepSupervision?.Tasks) })
         {
-            var stranger = (auxiliaryTasks ?? []).FirstOrDefault(t => config.Tasks.All(e => e.Name != t));
+            var stranger = (chosen ?? []).FirstOrDefault(t => config.Tasks.All(e => e.Name != t));
             if (stranger is not null)
-                throw new ConfigException($"{root.Where("model")}: model.auxiliary_modules.{field}: '{stranger}' is not one of the tasks ({string.Join(", ", config.Tasks.Select(t => t.Name))})");
+                throw new ConfigException($"{root.Where("model")}: model.{field}: '{stranger}' is not one of the tasks ({string.Join(", ", config.Tasks.Select(t => t.Name))})");
         }
         var synthetic = config.Tasks.FirstOrDefault(t => DenseTask.SyntheticOnly.Contains(t.Name));
         if (config.Data.Dataset == "mtan" && synthetic is not null)
@@ -163,6 +164,7 @@ internal static class ConfigReader
             HeadChannels = s.Value("head_channels", d.HeadChannels, v => v.IsNull ? null : v.Int(1)),
             HeadDropout = s.Value("head_dropout", d.HeadDropout, v => v.Double(0, 1)),
             AuxiliaryModules = s.Value("auxiliary_modules", d.AuxiliaryModules, v => v.IsNull ? null : ReadAuxiliary(new Section(v.Document, v.Mapping(), v.Path + "."))),
+            DeepSupervision = s.Value("deep_supervision", d.DeepSupervision, v => v.IsNull ? null : ReadDeepSupervision(new Section(v.Document, v.Mapping(), v.Path + "."))),
             InitFrom = s.Value("init_from", d.InitFrom, ReadInitFrom),
         };
         s.Done();
@@ -242,6 +244,18 @@ internal static class ConfigReader
         {
             throw v.Error(e.Message);
         }
+    }
+
+    private static DeepSupervisionConfig ReadDeepSupervision(Section s)
+    {
+        var d = new DeepSupervisionConfig();
+        var config = new DeepSupervisionConfig
+        {
+            Tasks = s.Value("tasks", d.Tasks, v => v.IsNull ? null : v.StringList()),
+            Weight = s.Value("weight", d.Weight, v => v.Double(double.Epsilon, double.MaxValue)),
+        };
+        s.Done();
+        return config;
     }
 
     private static BalancerConfig ReadBalancer(Value v)

@@ -90,11 +90,15 @@ internal static class ConfigWriter
         map.Add("init_from", m.InitFrom is { } init
             ? new YamlMappingNode { { "file", init.File }, { "prefix", Scalar(init.Prefix) }, { "file_prefix", Text(init.FilePrefix) } }
             : Null());
-        if (m.AuxiliaryModules is not { } a)
-        {
-            map.Add("auxiliary_modules", Null());
-            return map;
-        }
+        map.Add("auxiliary_modules", m.AuxiliaryModules is { } a ? Auxiliary(a) : Null());
+        map.Add("deep_supervision", m.DeepSupervision is { } ds
+            ? new YamlMappingNode { { "tasks", Words(ds.Tasks) }, { "weight", Number(ds.Weight) } }
+            : Null());
+        return map;
+    }
+
+    private static YamlMappingNode Auxiliary(AuxiliaryModulesConfig a)
+    {
         var auxiliary = new YamlMappingNode { { "stages", List(a.Stages) }, { "taps", a.Taps } };
         if (a.Cells is null)
         {
@@ -102,24 +106,22 @@ internal static class ConfigWriter
             auxiliary.Add("aggregator", a.Aggregator);
         }
         auxiliary.Add("channels", Number(a.Channels));
-        auxiliary.Add("tasks", a.Tasks is null ? Null() : new YamlSequenceNode(a.Tasks.Select(t => new YamlScalarNode(t))) { Style = SequenceStyle.Flow });
+        auxiliary.Add("tasks", Words(a.Tasks));
         if (a.Cells is not null) auxiliary.Add("cells", Cells(a.Cells));
-        map.Add("auxiliary_modules", auxiliary);
-        return map;
+        return auxiliary;
     }
 
     /// <summary>Each task's cells, one flow mapping per cell.</summary>
     private static YamlMappingNode Cells(IReadOnlyDictionary<string, IReadOnlyList<AuxiliaryCellSpec>> cells)
     {
-        YamlSequenceNode Flow(IEnumerable<string> items) => new(items.Select(i => new YamlScalarNode(i))) { Style = SequenceStyle.Flow };
         var map = new YamlMappingNode();
         foreach (var (task, list) in cells)
             map.Add(task, new YamlSequenceNode(list.Select(c =>
             {
                 var cell = new YamlMappingNode
                 {
-                    { "inputs", Flow([c.First.ToString(), c.Second.ToString()]) },
-                    { "ops", Flow([AdaptorOps.Name(c.FirstOp), AdaptorOps.Name(c.SecondOp)]) },
+                    { "inputs", Words([c.First.ToString(), c.Second.ToString()]) },
+                    { "ops", Words([AdaptorOps.Name(c.FirstOp), AdaptorOps.Name(c.SecondOp)]) },
                     { "aggregator", c.Aggregator == AggregatorKind.Sum ? "sum" : "concat" },
                 };
                 cell.Style = MappingStyle.Flow;
@@ -127,6 +129,10 @@ internal static class ConfigWriter
             })));
         return map;
     }
+
+    /// <summary>A flow list of words, or null.</summary>
+    private static YamlNode Words(IReadOnlyList<string>? words) =>
+        words is null ? Null() : new YamlSequenceNode(words.Select(w => new YamlScalarNode(w))) { Style = SequenceStyle.Flow };
 
     private static YamlMappingNode Optimizer(OptimizerConfig o)
     {

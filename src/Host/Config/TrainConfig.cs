@@ -120,6 +120,9 @@ internal sealed record ModelConfig
     /// <summary>Auxiliary modules (seed 001) on the encoder's stages; null for none.</summary>
     public AuxiliaryModulesConfig? AuxiliaryModules { get; init; }
 
+    /// <summary>Deep supervision (seed 001 §4.2) on the encoder's stages; null for none.</summary>
+    public DeepSupervisionConfig? DeepSupervision { get; init; }
+
     /// <summary>Weights to start from (a safetensors file, the tensors under a prefix); null for the initialisation.
     /// Read at a run's start only: a resumed run continues from its checkpoint.</summary>
     public Models.InitialWeightsSource? InitFrom { get; init; }
@@ -147,6 +150,16 @@ internal sealed record AuxiliaryModulesConfig
     /// <summary>Searched modules (seed 001 §3.3, as <c>nativemtl search</c> writes them): each task's cells, in place of
     /// <see cref="Adaptor"/> and <see cref="Aggregator"/>; null for the basic modules.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<Models.AuxiliaryCellSpec>>? Cells { get; init; }
+}
+
+/// <summary>Deep supervision: a 1×1 conv head per encoder stage predicting each chosen task, whose losses are added
+/// times the weight.</summary>
+internal sealed record DeepSupervisionConfig
+{
+    /// <summary>Tasks that supervise the stages; null for every task.</summary>
+    public IReadOnlyList<string>? Tasks { get; init; }
+
+    public double Weight { get; init; } = Models.DeepSupervisionOptions.DefaultWeight;
 }
 
 /// <summary>A balancer by registry name and its hyperparameters, passed on as they are written (the balancer reads

@@ -73,6 +73,7 @@ internal static class RunSetup
                     Cells = a.Cells,
                 }
                 : null,
+            DeepSupervision = m.DeepSupervision is { } ds ? new DeepSupervisionOptions { Tasks = ds.Tasks, Weight = ds.Weight } : null,
             Seed = config.Seed,
             Device = device,
         };

@@ -1,7 +1,7 @@
 namespace NativeMtl.Models;
 
 /// <summary>A multi-task model's config: its tasks, which encoder and head to build by name and with what
-/// options, the auxiliary modules if any, and the seed of its initial values.</summary>
+/// options, the auxiliary modules and deep supervision if any, and the seed of its initial values.</summary>
 public sealed record ArchitectureOptions
 {
     public required IReadOnlyList<TaskSpec> Tasks { get; init; }
@@ -17,6 +17,9 @@ public sealed record ArchitectureOptions
 
     /// <summary>Auxiliary modules (seed 001) on the shared encoder; null for none.</summary>
     public AuxiliaryOptions? Auxiliary { get; init; }
+
+    /// <summary>Deep supervision (seed 001 §4.2): a 1×1 conv head per encoder stage for some tasks; null for none.</summary>
+    public DeepSupervisionOptions? DeepSupervision { get; init; }
 
     /// <summary>cross_stitch: the initial weight a column gives itself; the rest is shared evenly among the others.</summary>
     public double CrossStitchSelfWeight { get; init; } = 0.9;

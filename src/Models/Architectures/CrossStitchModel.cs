@@ -20,6 +20,8 @@ public sealed class CrossStitchModel : MtlModel
     {
         if (options.Auxiliary is not null)
             throw new ArgumentException("cross_stitch: auxiliary modules need one shared encoder; use hps or full_sharing");
+        if (options.DeepSupervision is not null)
+            throw new ArgumentException("cross_stitch: deep supervision needs one shared encoder; use hps or full_sharing");
         _columns = AddModule("columns", new ModuleDict<Encoder>());
         foreach (var task in Tasks) _columns.Add(task.Name, EncoderRegistry.Create(options.Encoder, options.EncoderOptions, Context));
         var first = _columns[Tasks[0].Name];
@@ -61,7 +63,7 @@ public sealed class CrossStitchModel : MtlModel
         var predictions = Tasks.Select((t, k) => (t, k)).Where(p => tasks.Contains(p.t.Name)).ToDictionary(
             p => p.t.Name,
             p => (Func<Tensor>)(() => Finish(p.t, _heads[p.t.Name].Forward(F.Slice(z, 1, p.k * channels, (p.k + 1) * channels)), height, width)));
-        return new MtlOutput(z, predictions, new Dictionary<string, Tensor>());
+        return new MtlOutput(z, predictions);
     }
 
     protected override IEnumerable<(string Group, string[] Prefixes)> GroupLayout() =>

@@ -4,7 +4,7 @@ namespace NativeMtl.Models;
 /// Full sharing (seed 004, "full_sharing"): one encoder and one decoder for all tasks. The decoder's last
 /// 1×1 convolution emits every task's channels, in task order, and the output is split per task. z is the
 /// encoder's features; the decoder after it is shared too, so its group is "decoder" rather than per-task
-/// heads. Members "encoder", "decoder", "auxiliary.&lt;task&gt;".
+/// heads. Members "encoder", "decoder", "auxiliary.&lt;task&gt;", "deep_supervision.&lt;task&gt;".
 /// </summary>
 public sealed class FullSharingModel : MtlModel
 {
@@ -15,6 +15,8 @@ public sealed class FullSharingModel : MtlModel
             options.HeadOptions with { InChannels = Encoder.OutChannels, OutChannels = Tasks.Sum(t => t.Channels) }, Context));
         if (options.Auxiliary is { } auxiliary)
             Auxiliary = AddModule("auxiliary", new AuxiliaryModules(auxiliary, Tasks, Encoder, Context));
+        if (options.DeepSupervision is { } deepSupervision)
+            DeepSupervision = AddModule("deep_supervision", new DeepSupervisionHeads(deepSupervision, Tasks, Encoder, Context));
     }
 
     public Encoder Encoder { get; }
@@ -22,6 +24,8 @@ public sealed class FullSharingModel : MtlModel
     public Layer Decoder { get; }
 
     public AuxiliaryModules? Auxiliary { get; }
+
+    public DeepSupervisionHeads? DeepSupervision { get; }
 
     public override int InChannels => Encoder.InChannels;
 
@@ -43,9 +47,9 @@ public sealed class FullSharingModel : MtlModel
                 start += task.Channels;
             }
         }
-        return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, encoded, height, width, tasks));
+        return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, DeepSupervision, encoded, height, width, tasks));
     }
 
     protected override IEnumerable<(string Group, string[] Prefixes)> GroupLayout() =>
-        [("encoder", ["encoder."]), ("decoder", ["decoder."]), .. AuxiliaryLayout(Auxiliary)];
+        [("encoder", ["encoder."]), ("decoder", ["decoder."]), .. AuxiliaryLayout(Auxiliary, DeepSupervision)];
 }

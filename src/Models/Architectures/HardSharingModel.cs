@@ -3,7 +3,8 @@ namespace NativeMtl.Models;
 /// <summary>
 /// Hard parameter sharing with one decoder per task (the default architecture, "hps"; seed 004's
 /// multi-decoder): a shared encoder whose features are z, a head per task on z, and optional auxiliary
-/// modules on the encoder's stages. Members "encoder", "heads.&lt;task&gt;", "auxiliary.&lt;task&gt;".
+/// modules and deep-supervision heads on the encoder's stages. Members "encoder", "heads.&lt;task&gt;",
+/// "auxiliary.&lt;task&gt;", "deep_supervision.&lt;task&gt;".
 /// </summary>
 public sealed class HardSharingModel : MtlModel
 {
@@ -18,6 +19,8 @@ public sealed class HardSharingModel : MtlModel
                 options.HeadOptions with { InChannels = Encoder.OutChannels, OutChannels = task.Channels }, Context));
         if (options.Auxiliary is { } auxiliary)
             Auxiliary = AddModule("auxiliary", new AuxiliaryModules(auxiliary, Tasks, Encoder, Context));
+        if (options.DeepSupervision is { } deepSupervision)
+            DeepSupervision = AddModule("deep_supervision", new DeepSupervisionHeads(deepSupervision, Tasks, Encoder, Context));
     }
 
     public Encoder Encoder { get; }
@@ -25,6 +28,8 @@ public sealed class HardSharingModel : MtlModel
     public Layer Head(string task) => _heads[task];
 
     public AuxiliaryModules? Auxiliary { get; }
+
+    public DeepSupervisionHeads? DeepSupervision { get; }
 
     public override int InChannels => Encoder.InChannels;
 
@@ -37,13 +42,13 @@ public sealed class HardSharingModel : MtlModel
         var z = encoded.Features;
         var predictions = Tasks.Where(t => tasks.Contains(t.Name))
             .ToDictionary(t => t.Name, t => (Func<Tensor>)(() => Finish(t, _heads[t.Name].Forward(z), height, width)));
-        return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, encoded, height, width, tasks));
+        return new MtlOutput(z, predictions, AuxiliaryPredictions(Auxiliary, DeepSupervision, encoded, height, width, tasks));
     }
 
     protected override IEnumerable<(string Group, string[] Prefixes)> GroupLayout() =>
     [
         ("encoder", ["encoder."]),
         .. Tasks.Select(t => ($"heads.{t.Name}", new[] { $"heads.{t.Name}." })),
-        .. AuxiliaryLayout(Auxiliary),
+        .. AuxiliaryLayout(Auxiliary, DeepSupervision),
     ];
 }

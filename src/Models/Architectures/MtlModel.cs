@@ -3,12 +3,20 @@ namespace NativeMtl.Models;
 /// <summary>
 /// A multi-task network: an input [N, C, H, W] in, one prediction per task at H × W out, together with the
 /// shared feature z (see <see cref="MtlOutput"/>). Its parameters fall into flat groups (see
-/// <see cref="ParameterGroups"/>); auxiliary modules live under <see cref="AuxiliaryPrefix"/>, run in
-/// training only and are left out of <see cref="ExportedStateDict"/>.
+/// <see cref="ParameterGroups"/>); auxiliary modules live under <see cref="AuxiliaryPrefix"/> and deep-supervision
+/// heads under <see cref="DeepSupervisionPrefix"/>: both run in training only and are left out of
+/// <see cref="ExportedStateDict"/>.
 /// </summary>
 public abstract class MtlModel : Module
 {
     public const string AuxiliaryPrefix = "auxiliary.";
+
+    public const string DeepSupervisionPrefix = "deep_supervision.";
+
+    /// <summary>Whether a parameter's, buffer's or group's path is in a training-only member (auxiliary modules,
+    /// deep-supervision heads): one that the exported weights leave out and that only auxiliary losses train.</summary>
+    public static bool IsTrainingOnly(string path) =>
+        path.StartsWith(AuxiliaryPrefix, StringComparison.Ordinal) || path.StartsWith(DeepSupervisionPrefix, StringComparison.Ordinal);
 
     private MtlParameterGroups? _groups;
 
@@ -70,7 +78,8 @@ public abstract class MtlModel : Module
     /// <summary>
     /// The parameters in flat arenas, created on first use (parameter values move into them then):
     /// "encoder" holds everything before z, "heads.&lt;task&gt;" (or "decoder" when all tasks share one)
-    /// everything after it, "auxiliary.&lt;task&gt;" each auxiliary module. Every parameter is in exactly one group.
+    /// everything after it, "auxiliary.&lt;task&gt;" each auxiliary module, "deep_supervision.&lt;task&gt;" each task's
+    /// deep-supervision heads. Every parameter is in exactly one group.
     /// </summary>
     public MtlParameterGroups ParameterGroups => _groups ??= BuildGroups();
 
@@ -78,9 +87,8 @@ public abstract class MtlModel : Module
     protected abstract IEnumerable<(string Group, string[] Prefixes)> GroupLayout();
 
     /// <summary>Parameters and buffers to save for inference or for PyTorch, in state_dict order: everything
-    /// except the auxiliary modules.</summary>
-    public IEnumerable<(string Path, Tensor Tensor)> ExportedStateDict() =>
-        StateDict().Where(e => !e.Path.StartsWith(AuxiliaryPrefix, StringComparison.Ordinal));
+    /// except the training-only members (auxiliary modules, deep-supervision heads).</summary>
+    public IEnumerable<(string Path, Tensor Tensor)> ExportedStateDict() => StateDict().Where(e => !IsTrainingOnly(e.Path));
 
     /// <summary>A head's raw output at the input's size: bilinear resize (align_corners = false), and unit
     /// length over the channels for normals (torch.nn.functional.normalize's ε keeps a zero vector finite).
@@ -96,17 +104,30 @@ public abstract class MtlModel : Module
         return prediction;
     }
 
-    /// <summary>Auxiliary predictions at the input's size in training; none in evaluation, where the modules do not run.</summary>
-    protected IReadOnlyDictionary<string, Tensor> AuxiliaryPredictions(AuxiliaryModules? auxiliary, EncoderOutput encoded, int height, int width,
-        IReadOnlySet<string> tasks)
+    /// <summary>The training-only predictions of <paramref name="tasks"/> at the input's size in training, by loss key
+    /// (see <see cref="MtlOutput.AuxiliaryOutputs"/>): each auxiliary module's under its task, weight 1, then each
+    /// deep-supervision head's under <see cref="DeepSupervisionHeads.Key"/>, with the heads' weight. None in
+    /// evaluation, where they do not run.</summary>
+    protected IReadOnlyDictionary<string, AuxiliaryPrediction> AuxiliaryPredictions(AuxiliaryModules? auxiliary, DeepSupervisionHeads? deepSupervision,
+        EncoderOutput encoded, int height, int width, IReadOnlySet<string> tasks)
     {
-        if (auxiliary is null || !Training) return new Dictionary<string, Tensor>();
-        return auxiliary.Forward(encoded, tasks).ToDictionary(p => p.Key, p => Finish(Tasks.Single(t => t.Name == p.Key), p.Value, height, width));
+        var predictions = new Dictionary<string, AuxiliaryPrediction>();
+        if (!Training) return predictions;
+        TaskSpec Task(string name) => Tasks.Single(t => t.Name == name);
+        if (auxiliary is not null)
+            foreach (var (task, raw) in auxiliary.Forward(encoded, tasks))
+                predictions[task] = new AuxiliaryPrediction(task, Finish(Task(task), raw, height, width));
+        if (deepSupervision is not null)
+            foreach (var (task, stage, raw) in deepSupervision.Forward(encoded, tasks))
+                predictions[DeepSupervisionHeads.Key(task, stage)] = new AuxiliaryPrediction(task, Finish(Task(task), raw, height, width), deepSupervision.Weight);
+        return predictions;
     }
 
-    /// <summary>One group per auxiliary module, "auxiliary.&lt;task&gt;".</summary>
-    protected static IEnumerable<(string Group, string[] Prefixes)> AuxiliaryLayout(AuxiliaryModules? auxiliary) =>
-        auxiliary?.Modules.Select(m => ($"{AuxiliaryPrefix}{m.Task}", new[] { $"{AuxiliaryPrefix}{m.Task}." })) ?? [];
+    /// <summary>The training-only groups: one per auxiliary module, "auxiliary.&lt;task&gt;", then one per task with
+    /// deep-supervision heads, "deep_supervision.&lt;task&gt;".</summary>
+    protected static IEnumerable<(string Group, string[] Prefixes)> AuxiliaryLayout(AuxiliaryModules? auxiliary, DeepSupervisionHeads? deepSupervision) =>
+        (auxiliary?.Modules.Select(m => m.Task) ?? []).Select(t => ($"{AuxiliaryPrefix}{t}", new[] { $"{AuxiliaryPrefix}{t}." }))
+            .Concat((deepSupervision?.Tasks ?? []).Select(t => ($"{DeepSupervisionPrefix}{t}", new[] { $"{DeepSupervisionPrefix}{t}." })));
 
     private MtlParameterGroups BuildGroups()
     {
@@ -129,14 +150,14 @@ public abstract class MtlModel : Module
 }
 
 /// <summary>A model's parameter groups by role: the shared trunk before z, what comes after z, and the
-/// auxiliary modules.</summary>
+/// training-only members (auxiliary modules, deep-supervision heads).</summary>
 public sealed class MtlParameterGroups : IDisposable
 {
     internal MtlParameterGroups(IReadOnlyList<ParameterGroup> groups)
     {
         All = groups;
         Encoder = groups[0];
-        Auxiliary = groups.Where(g => g.Name.StartsWith(MtlModel.AuxiliaryPrefix, StringComparison.Ordinal)).ToList();
+        Auxiliary = groups.Where(g => MtlModel.IsTrainingOnly(g.Name)).ToList();
         Heads = groups.Skip(1).Except(Auxiliary).ToList();
     }
 
@@ -146,7 +167,9 @@ public sealed class MtlParameterGroups : IDisposable
     /// <summary>After z: "heads.&lt;task&gt;" per task, or one "decoder" shared by all.</summary>
     public IReadOnlyList<ParameterGroup> Heads { get; }
 
-    /// <summary>"auxiliary.&lt;task&gt;" per auxiliary module; empty without them.</summary>
+    /// <summary>The training-only groups, which only the auxiliary losses (<c>TaskLosses.AuxiliaryModuleLosses</c>)
+    /// train: "auxiliary.&lt;task&gt;" per auxiliary module and "deep_supervision.&lt;task&gt;" per task with
+    /// deep-supervision heads; empty without them.</summary>
     public IReadOnlyList<ParameterGroup> Auxiliary { get; }
 
     /// <summary>Every group: encoder, heads, auxiliary.</summary>

@@ -33,9 +33,9 @@ public sealed record TaskSpec(string Name, int Channels, TaskKind Kind)
 /// <summary>
 /// A multi-task forward pass. <see cref="SharedFeature"/> is z, the representation every task head reads:
 /// predictions depend on the trunk only through it, so a multi-task step can take each task's gradient at z
-/// and send one combined gradient back through the trunk. Auxiliary predictions (training only) read the
-/// encoder's stages instead, so their losses reach the encoder without passing through z. All predictions
-/// have the input's height and width.
+/// and send one combined gradient back through the trunk. Auxiliary predictions (training only: auxiliary modules,
+/// deep-supervision heads) read the encoder's stages instead, so their losses reach the encoder without passing through
+/// z. All predictions have the input's height and width.
 /// <para>A model asked to defer its heads (<see cref="MtlModel.Forward"/>) leaves each to run when its prediction is
 /// first wanted: <see cref="Take"/> runs one head and hands its prediction over, so a caller that makes each loss in
 /// turn holds one prediction at a time; <see cref="Predictions"/> runs every head left.</para>
@@ -46,17 +46,18 @@ public sealed class MtlOutput
     private readonly Dictionary<string, Tensor> _made;
 
     /// <summary>Predictions made already.</summary>
-    public MtlOutput(Tensor sharedFeature, IReadOnlyDictionary<string, Tensor> predictions, IReadOnlyDictionary<string, Tensor> auxiliaryPredictions)
-        : this(sharedFeature, new Dictionary<string, Func<Tensor>>(), auxiliaryPredictions) =>
+    public MtlOutput(Tensor sharedFeature, IReadOnlyDictionary<string, Tensor> predictions, IReadOnlyDictionary<string, AuxiliaryPrediction>? auxiliary = null)
+        : this(sharedFeature, new Dictionary<string, Func<Tensor>>(), auxiliary) =>
         _made = new Dictionary<string, Tensor>(predictions);
 
     /// <summary>Predictions made when first wanted, each by its function (which runs once).</summary>
-    public MtlOutput(Tensor sharedFeature, IReadOnlyDictionary<string, Func<Tensor>> predictions, IReadOnlyDictionary<string, Tensor> auxiliaryPredictions)
+    public MtlOutput(Tensor sharedFeature, IReadOnlyDictionary<string, Func<Tensor>> predictions, IReadOnlyDictionary<string, AuxiliaryPrediction>? auxiliary = null)
     {
         SharedFeature = sharedFeature;
         _pending = new Dictionary<string, Func<Tensor>>(predictions);
         _made = [];
-        AuxiliaryPredictions = auxiliaryPredictions;
+        AuxiliaryOutputs = auxiliary ?? new Dictionary<string, AuxiliaryPrediction>();
+        AuxiliaryPredictions = AuxiliaryOutputs.ToDictionary(p => p.Key, p => p.Value.Prediction);
     }
 
     public Tensor SharedFeature { get; }
@@ -71,6 +72,12 @@ public sealed class MtlOutput
         }
     }
 
+    /// <summary>The training-only predictions by loss key, each with the task that supervises it and its loss's weight:
+    /// an auxiliary module's under its task's name, a deep-supervision head's under "deep_supervision.&lt;task&gt;.&lt;stage&gt;"
+    /// (<see cref="DeepSupervisionHeads.Key"/>). Empty in evaluation.</summary>
+    public IReadOnlyDictionary<string, AuxiliaryPrediction> AuxiliaryOutputs { get; }
+
+    /// <summary>The predictions of <see cref="AuxiliaryOutputs"/> alone, by the same keys.</summary>
     public IReadOnlyDictionary<string, Tensor> AuxiliaryPredictions { get; }
 
     /// <summary>The tasks predicted, made or not.</summary>
@@ -91,3 +98,7 @@ public sealed class MtlOutput
         return make();
     }
 }
+
+/// <summary>A training-only prediction at the input's size: the task whose target and loss supervise it, and the weight
+/// of that loss in the total (1 for an auxiliary module, the deep-supervision weight for a stage's head).</summary>
+public sealed record AuxiliaryPrediction(string Task, Tensor Prediction, double Weight = 1);

@@ -42,6 +42,36 @@ public class ConfigTests
     }
 
     [Fact]
+    public void DeepSupervisionIsOffByDefaultAndTakesItsTasksAndWeight()
+    {
+        Assert.Null(Parse("seed: 1\n").Model.DeepSupervision);
+        Assert.Equal(new DeepSupervisionConfig { Tasks = null, Weight = 0.1 }, Parse("model:\n  deep_supervision: {}\n").Model.DeepSupervision);
+        var chosen = Parse("model:\n  deep_supervision: {tasks: [seg, depth], weight: 0.3}\n").Model.DeepSupervision!;
+        Assert.Equal(["seg", "depth"], chosen.Tasks!);
+        Assert.Equal(0.3, chosen.Weight);
+    }
+
+    [Fact]
+    public void DeepSupervisionWritesBackToTheSameConfig()
+    {
+        var config = Parse(TrainTestKit.TinyConfig, "model.deep_supervision={tasks: [depth], weight: 0.2}");
+        var yaml = ConfigWriter.ToYaml(config);
+        Assert.Contains("  deep_supervision:\n    tasks: [depth]\n    weight: 0.2\n", yaml);
+        Assert.Equal(yaml, ConfigWriter.ToYaml(ConfigReader.Parse(yaml, "config.yaml", [])));
+        Assert.Contains("  deep_supervision: null\n", ConfigWriter.ToYaml(Parse(TrainTestKit.TinyConfig)));
+    }
+
+    [Fact]
+    public void DeepSupervisionOfAnUnknownTaskIsAnErrorNamingTheField() =>
+        Assert.Equal("config run.yaml line 2: model.deep_supervision.tasks: 'edges' is not one of the tasks (seg, depth, normal)",
+            ErrorOf("model:\n  deep_supervision: {tasks: [seg, edges]}\n"));
+
+    [Fact]
+    public void ADeepSupervisionWeightAtOrBelowZeroIsOutOfRange() =>
+        Assert.Equal("config run.yaml line 2: model.deep_supervision.weight: 0 must be greater than 0",
+            ErrorOf("model:\n  deep_supervision: {weight: 0}\n"));
+
+    [Fact]
     public void SetChangesAFieldWithAYamlValueAndCreatesMissingSections()
     {
         var config = Parse("seed: 1\n", "optimizer.lr=0.25", "model.widths=[4, 8, 8]", "tasks={seg: main, depth: auxiliary}");

@@ -169,4 +169,14 @@ public class ReportAndEvalTests
         Assert.True(code == 0, error);
         Assert.Contains("model.safetensors: validation on 4 samples", output);
     }
+
+    [Fact]
+    public void EvalOfTheExportedWeightsWithoutDeepSupervisionHeadsReadsTheConfigTheyCarry()
+    {
+        using var temp = new TempFolder();
+        Assert.Equal(0, Run("train", "--config", temp.Write("tiny.yaml", TinyConfig), "--set", "model.deep_supervision={tasks: [seg]}", "--steps", "2", "--out", temp["run"]).Code);
+        var (code, output, error) = Run("eval", "--checkpoint", Path.Combine(temp["run"], "model.safetensors"), "--json", temp["eval.json"]);
+        Assert.True(code == 0, error);
+        Assert.Contains("model.safetensors: validation on 4 samples", output);
+    }
 }

@@ -125,6 +125,20 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void ARunWithDeepSupervisionTrainsItsStageHeadsAndExportsWithoutThem()
+    {
+        using var temp = new TempFolder();
+        var (code, _, error) = Run("train", "--config", temp.Write("tiny.yaml", TinyConfig), "--set", "model.deep_supervision={tasks: [seg, depth], weight: 0.1}", "--out", temp["run"]);
+        Assert.True(code == 0, error);
+        var (early, late) = (Tensors(Path.Combine(temp["run"], "checkpoints", "step-000004.safetensors")), Tensors(Path.Combine(temp["run"], "checkpoints", "step-000006.safetensors")));
+        string[] heads = ["deep_supervision.seg.0.weight", "deep_supervision.seg.2.weight", "deep_supervision.depth.1.weight", "deep_supervision.depth.2.bias"];
+        Assert.All(heads, h => Assert.False(early[h].AsSpan().SequenceEqual(late[h]), $"{h} did not move"));
+        Assert.DoesNotContain(Tensors(Path.Combine(temp["run"], "model.safetensors")).Keys, k => k.StartsWith("deep_supervision.", StringComparison.Ordinal));
+        using var final = JsonDocument.Parse(File.ReadAllText(Path.Combine(temp["run"], "final_metrics.json")));
+        Assert.True(final.RootElement.GetProperty("metrics").GetProperty("seg").GetProperty("miou").GetDouble() is >= 0 and <= 1);
+    }
+
+    [Fact]
     public void AnMtanFormatFolderTrainsWithAugmentationAndValidates()
     {
         using var temp = new TempFolder();
