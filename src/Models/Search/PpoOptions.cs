@@ -2,9 +2,9 @@ namespace NativeMtl.Models;
 
 /// <summary>
 /// How <see cref="ControllerPpo"/> trains the controller (PPO, Schulman et al. 2017, with ENAS's moving-average
-/// baseline). The learning rate is ENAS's (its search scripts' controller_lr, 1e-3) rather than the 3.5e-4 sometimes
-/// quoted: seed 001 samples only about 2000 architectures, and at 3.5e-4 a toy search of 400 samples
-/// (ControllerPpoTests) is still far from committing where 1e-3 has.
+/// baseline). The learning rate is the controller_lr of ENAS's macro-search script, 1e-3: seed 001 samples only
+/// about 2000 architectures, and on the toy search of ControllerPpoTests (400 samples) 3.5e-4 ends at a mean reward
+/// of about 0.75 where 1e-3 reaches about 0.94.
 /// </summary>
 /// <param name="LearningRate">Adam's step size.</param>
 /// <param name="Epochs">Adam steps on each batch, each on the clipped surrogate.</param>
