@@ -30,25 +30,14 @@ internal sealed record SweepSpec(string? Base, string Out, IReadOnlyList<IReadOn
 
     public static SweepSpec Read(string path)
     {
-        string Where(YamlNode node) => $"sweep {path} line {node.Start.Line}";
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)
-        {
-            throw new ConfigException($"sweep {path}: {e.Message}");
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new ConfigException($"sweep {path}: expected a mapping with {string.Join(", ", Keys)}");
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var file = SpecFile.Load("sweep", path, Keys);
+        Func<YamlNode, string> Where = file.Where;
+        var folder = file.Folder;
         string? basePath = null, outPath = null;
         var setupList = new List<IReadOnlyList<string>>();
         var grid = new List<(string, IReadOnlyList<string>)>();
         var set = new List<string>();
-        foreach (var (keyNode, value) in root.Children)
+        foreach (var (keyNode, value) in file.Root.Children)
         {
             var key = ((YamlScalarNode)keyNode).Value ?? "";
             switch (key)
@@ -107,16 +96,17 @@ internal sealed record SweepSpec(string? Base, string Out, IReadOnlyList<IReadOn
         return name.Length > 80 ? name.ToString(0, 80) : name.ToString();
     }
 
-    private static IReadOnlyList<string> Overrides(YamlNode node, Func<YamlNode, string> where, string what) =>
+    /// <summary>A mapping of config fields to values as <c>--set</c> overrides, <c>FIELD=VALUE</c>.</summary>
+    internal static IReadOnlyList<string> Overrides(YamlNode node, Func<YamlNode, string> where, string what) =>
         node is YamlMappingNode { Children.Count: > 0 } fields
             ? fields.Children.Select(e => $"{((YamlScalarNode)e.Key).Value}={Flow(e.Value)}").ToList()
             : throw new ConfigException($"{where(node)}: {what}: expected config fields with a value each");
 
-    private static string Scalar(YamlNode node, Func<YamlNode, string> where, string key) =>
+    internal static string Scalar(YamlNode node, Func<YamlNode, string> where, string key) =>
         node is YamlScalarNode { Value: { Length: > 0 } text } ? text : throw new ConfigException($"{where(node)}: {key}: expected a path");
 
     /// <summary>A YAML value as one line of flow YAML, as <c>--set</c> reads it.</summary>
-    private static string Flow(YamlNode node) => node switch
+    internal static string Flow(YamlNode node) => node switch
     {
         YamlScalarNode s => s.Value ?? "null",
         YamlSequenceNode list => $"[{string.Join(", ", list.Children.Select(Flow))}]",
