@@ -25,6 +25,7 @@ public static class Cli
         root.Subcommands.Add(CheckCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(SweepCommand.Create(output, error));
+        root.Subcommands.Add(SearchCommand.Create(output, error));
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithDetails((HelpAction)help.Action!,
             new Dictionary<Command, string> { [train] = TrainCommand.Details, [eval] = EvalCommand.Details, [report] = ReportCommand.Details });

@@ -43,7 +43,7 @@ internal static partial class ConfigComments
         ["model.head_channels"] = "null: the head's own default",
         ["model.head_dropout"] = "aspp",
         ["model.init_from"] = "or a safetensors file, or {file: F, prefix: encoder.} (same names), or file_prefix: '' too (torchvision's names)",
-        ["model.auxiliary_modules"] = "or {stages: [0, 1, 2], taps: blocks|stages, adaptor: conv1x1|conv3x3|deform3x3, aggregator: concat|sum, channels: 64, tasks: [depth]}, or cells: {seg: [{inputs: [0, 3], ops: [sep3x3, skip], aggregator: sum}, …]} (nativemtl search writes them)",
+        ["model.auxiliary_modules"] = "or {stages: [0, 1, 2], taps: blocks|stages, adaptor: conv1x1|conv3x3|deform3x3, aggregator: concat|sum, channels: 64, tasks: [depth]}; cells: see nativemtl search",
         ["model.deep_supervision"] = "or {tasks: [seg], weight: 0.1}: a 1×1 conv head on each encoder stage per task (tasks: null for all), its loss × weight",
         ["balancer.name"] = "any of: " + string.Join(", ", BalancerRegistry.Names),
         ["optimizer.name"] = "sgd (momentum, nesterov), adam or adamw (betas, eps)",

@@ -106,5 +106,6 @@ internal static class SweepRunner
         return TrainCommand.Run(arguments, log, log, cancellation);
     }
 
-    private static string Duration(double seconds) => seconds < 90 ? $"{seconds:F0} s" : $"{seconds / 60:F0} min";
+    /// <summary>Seconds as progress lines give them: "40 s", "12 min".</summary>
+    internal static string Duration(double seconds) => seconds < 90 ? $"{seconds:F0} s" : $"{seconds / 60:F0} min";
 }

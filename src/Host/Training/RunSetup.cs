@@ -58,21 +58,10 @@ internal static class RunSetup
         {
             Tasks = tasks.Select(t => t.Spec).ToList(),
             Encoder = m.Encoder,
-            EncoderOptions = new EncoderOptions { Widths = m.Widths, Blocks = m.Blocks, OutputStride = m.OutputStride },
+            EncoderOptions = EncoderOptions(m),
             Head = m.Head,
             HeadOptions = new HeadOptions { HiddenChannels = m.HeadChannels, Dropout = m.HeadDropout },
-            Auxiliary = m.AuxiliaryModules is { } a
-                ? new AuxiliaryOptions
-                {
-                    Stages = a.Stages,
-                    Taps = a.Taps == "stages" ? TapKind.Stages : TapKind.Blocks,
-                    Adaptor = a.Adaptor switch { "conv3x3" => AdaptorKind.Conv3x3, "deform3x3" => AdaptorKind.Deformable3x3, _ => AdaptorKind.Conv1x1 },
-                    Aggregator = a.Aggregator == "sum" ? AggregatorKind.Sum : AggregatorKind.Concat,
-                    Channels = a.Channels,
-                    Tasks = a.Tasks,
-                    Cells = a.Cells,
-                }
-                : null,
+            Auxiliary = m.AuxiliaryModules is { } a ? Auxiliary(a) : null,
             DeepSupervision = m.DeepSupervision is { } ds ? new DeepSupervisionOptions { Tasks = ds.Tasks, Weight = ds.Weight } : null,
             Seed = config.Seed,
             Device = device,
@@ -86,6 +75,23 @@ internal static class RunSetup
             throw new ConfigException($"model: {e.Message}");
         }
     }
+
+    public static AuxiliaryOptions Auxiliary(AuxiliaryModulesConfig a) => new()
+    {
+        Stages = a.Stages,
+        Taps = a.Taps == "stages" ? TapKind.Stages : TapKind.Blocks,
+        Adaptor = a.Adaptor switch { "conv3x3" => AdaptorKind.Conv3x3, "deform3x3" => AdaptorKind.Deformable3x3, _ => AdaptorKind.Conv1x1 },
+        Aggregator = a.Aggregator == "sum" ? AggregatorKind.Sum : AggregatorKind.Concat,
+        Channels = a.Channels,
+        Tasks = a.Tasks,
+        Cells = a.Cells,
+    };
+
+    /// <summary>The encoder a config describes, as the model builds it.</summary>
+    public static Encoder Encoder(ModelConfig m) =>
+        EncoderRegistry.Create(m.Encoder, EncoderOptions(m), new BuildContext(new Generator(0)));
+
+    private static EncoderOptions EncoderOptions(ModelConfig m) => new() { Widths = m.Widths, Blocks = m.Blocks, OutputStride = m.OutputStride };
 
     public static Optimizer Optimizer(OptimizerConfig o, IReadOnlyList<ParameterGroup> groups) => o.IsAdam
         ? new Adam(groups, new AdamOptions(o.Lr, o.Betas[0], o.Betas[1], o.Eps, o.WeightDecay, Decoupled: o.Name == "adamw"))

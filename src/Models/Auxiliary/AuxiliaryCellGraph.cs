@@ -42,9 +42,10 @@ internal static class AuxiliaryCellGraph
 
     /// <summary>
     /// <c>loc</c>'s tensors in one forward pass: the taps read from the encoder's output, each cell run once, when first
-    /// read, and kept in the caller's disposal scope; everything at the encoder features' size.
+    /// read, and owned by <paramref name="scope"/> (however deep in other cells' and modules' scopes it was first read,
+    /// since every module may read it again); everything at the encoder features' size.
     /// </summary>
-    public sealed class Nodes(EncoderOutput encoded, IReadOnlyList<(int Stage, int Block)> taps, Func<CellOutputInput, AuxiliaryCell> cells)
+    public sealed class Nodes(DisposeScope scope, EncoderOutput encoded, IReadOnlyList<(int Stage, int Block)> taps, Func<CellOutputInput, AuxiliaryCell> cells)
     {
         private readonly Dictionary<CellOutputInput, Tensor> _made = [];
 
@@ -57,7 +58,7 @@ internal static class AuxiliaryCellGraph
         public Tensor Cell(CellOutputInput cell)
         {
             if (_made.TryGetValue(cell, out var made)) return made;
-            return _made[cell] = cells(cell).Forward(this);
+            return _made[cell] = scope.Adopt(cells(cell).Forward(this));
         }
 
         /// <summary><paramref name="x"/> at the features' size (resized bilinearly if it is not).</summary>

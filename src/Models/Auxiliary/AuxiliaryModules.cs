@@ -95,13 +95,13 @@ public sealed class AuxiliaryModules : Module
     {
         var wanted = _modules.Where(m => tasks?.Contains(m.Task) ?? true).ToList();
         using var scope = DisposeScope.Enter();
-        var nodes = new AuxiliaryCellGraph.Nodes(encoded, Taps, cell => _modules.Single(m => m.Task == cell.Task).Module.Cells[cell.Cell]);
+        var nodes = new AuxiliaryCellGraph.Nodes(scope, encoded, Taps, cell => _modules.Single(m => m.Task == cell.Task).Module.Cells[cell.Cell]);
         return wanted.ToDictionary(m => m.Task, m => m.Module.Forward(nodes).MoveToOuterScope());
     }
 
-    /// <summary>Every block of the tapped stages, or each tapped stage's output; a stage without blocks is tapped at
-    /// its output.</summary>
-    private static (int Stage, int Block)[] TapsOf(AuxiliaryOptions options, Encoder encoder)
+    /// <summary>The taps of modules with these options on this encoder: every block of the tapped stages, or each
+    /// tapped stage's output; a stage without blocks is tapped at its output.</summary>
+    public static (int Stage, int Block)[] TapsOf(AuxiliaryOptions options, Encoder encoder)
     {
         var stages = (options.Stages ?? Enumerable.Range(0, encoder.StageCount).ToList()).ToArray();
         if (stages.Length == 0) throw new ArgumentException("auxiliary modules: no stages to tap");

@@ -44,7 +44,7 @@ public class AuxiliaryCellTests
         Assert.Empty(cell.Parameters());
         using var scope = DisposeScope.Enter();
         var encoded = model.Encoder.Forward(ModelTestKit.Input(2, 16, 16));
-        var nodes = new AuxiliaryCellGraph.Nodes(encoded, model.Auxiliary.Taps, _ => cell);
+        var nodes = new AuxiliaryCellGraph.Nodes(scope, encoded, model.Auxiliary.Taps, _ => cell);
         var expected = F.UpsampleBilinear2d(F.MulAdd(encoded.Blocks[0][0], 2.0), encoded.Features.Shape[2], encoded.Features.Shape[3]);
         Assert.Equal(expected.ToArray<float>(), nodes.Cell(new CellOutputInput("seg", 0)).ToArray<float>());
     }
@@ -82,6 +82,22 @@ public class AuxiliaryCellTests
         Assert.Equal(["depth"], predictions.Keys);
         ModelTestKit.Probe(predictions.Values).Backward();
         ModelTestKit.AssertEveryParameterHasAGradient(ModelTestKit.ModuleAt<AuxiliaryCell>(model, "auxiliary.seg.cells.0"));
+    }
+
+    [Fact]
+    public void ACellFirstRunInsideAnotherCellStillServesTheModulesThatReadItLater()
+    {
+        // seg.1 runs seg.0 inside itself; depth.1 then reads seg.0 again, from the memo.
+        using var model = Searched(new()
+        {
+            ["seg"] = [Cell("0", "1", AdaptorOp.Conv1x1, AdaptorOp.Conv1x1, AggregatorKind.Sum), Cell("seg.0", "2", AdaptorOp.Skip, AdaptorOp.Conv1x1, AggregatorKind.Sum)],
+            ["depth"] = [Cell("0", "0", AdaptorOp.Conv1x1, AdaptorOp.Skip, AggregatorKind.Sum), Cell("seg.0", "depth.0", AdaptorOp.Conv1x1, AdaptorOp.Skip, AggregatorKind.Sum)],
+        });
+        using var scope = DisposeScope.Enter();
+        var predictions = model.Forward(ModelTestKit.Input(2, 16, 16)).AuxiliaryPredictions;
+        Assert.Equal(["seg", "depth"], predictions.Keys);
+        ModelTestKit.Probe(predictions.Values).Backward();
+        ModelTestKit.AssertEveryParameterHasAGradient(model.Auxiliary!);
     }
 
     [Theory]
