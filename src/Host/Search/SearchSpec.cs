@@ -40,9 +40,9 @@ internal sealed record SearchSpec(string? Base, string Out, IReadOnlyList<string
             : double.TryParse(SweepSpec.Scalar(node, file.Where, key), NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x >= min && x <= max ? x
             : throw new ConfigException($"{file.Where(node)}: {key}: expected a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
 
-        string? basePath = Field("base") is { } b ? Path.Combine(file.Folder, SweepSpec.Scalar(b, file.Where, "base")) : null;
+        string? basePath = Field("base") is { } b ? Path.GetFullPath(SweepSpec.Scalar(b, file.Where, "base"), file.Folder) : null;
         if (basePath is not null && !File.Exists(basePath)) throw new ConfigException($"{file.Where(Field("base")!)}: base {basePath}: no such file");
-        var outPath = Field("out") is { } o ? Path.Combine(file.Folder, SweepSpec.Scalar(o, file.Where, "out"))
+        var outPath = Field("out") is { } o ? Path.GetFullPath(SweepSpec.Scalar(o, file.Where, "out"), file.Folder)
             : throw new ConfigException($"search {path}: out: required (the search's folder: its log, its children's run folders, the best architecture)");
         IReadOnlyList<string>? tasks = Field("tasks") is { } t
             ? t is YamlSequenceNode { Children.Count: > 0 } list ? list.Children.Select(c => SweepSpec.Scalar(c, file.Where, "tasks")).ToList()
