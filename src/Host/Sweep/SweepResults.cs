@@ -74,9 +74,12 @@ internal sealed record SweepResults(string Folder, IReadOnlyList<SweepGroup> Gro
 
     private static bool IsSeed(string o) => o.StartsWith("seed=", StringComparison.Ordinal);
 
-    /// <summary>What a baseline must share with a group: the overrides that are neither the seed nor the method (tasks,
-    /// balancer), such as the data size.</summary>
-    private static bool IsSeedOrMethod(string o) => IsSeed(o) || o.StartsWith("tasks=", StringComparison.Ordinal) || o.StartsWith("balancer.", StringComparison.Ordinal);
+    /// <summary>What a baseline must share with a group: the overrides that are neither the seed nor the method, such as
+    /// the data size. The method is the tasks, the balancer and the training strategies that leave the trained network
+    /// as it is (seed 001's auxiliary modules and deep supervision, which run in training only, and its Prior, a
+    /// starting point), so a single-task run without them is their baseline.</summary>
+    private static bool IsSeedOrMethod(string o) => IsSeed(o) ||
+        new[] { "tasks=", "balancer.", "model.auxiliary_modules", "model.deep_supervision", "model.init_from" }.Any(m => o.StartsWith(m, StringComparison.Ordinal));
 
     private static CellResult ReadCell(SweepCell cell)
     {

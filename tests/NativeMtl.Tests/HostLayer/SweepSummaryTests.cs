@@ -15,10 +15,10 @@ public class SweepSummaryTests
     /// <summary>A finished cell: a config with its tasks and batches of 8, a metrics log whose steady images/s are 100,
     /// 50 and 200 (median 100: 80 ms a step) after a warm-up line of 1, the last validation's metrics, and a peak.</summary>
     private static SweepCell Cell(TempFolder folder, int index, string tasks, int seed, IReadOnlyDictionary<string, (string Metric, double Value)> metrics,
-        long peakBytes = 10 << 20, bool finished = true)
+        long peakBytes = 10 << 20, bool finished = true, string? strategy = null)
     {
         var name = $"{index:000}-cell";
-        var cell = new SweepCell(index, folder[name], [tasks, "balancer.name=equal", $"seed={seed}"]);
+        var cell = new SweepCell(index, folder[name], [tasks, "balancer.name=equal", .. strategy is null ? Array.Empty<string>() : [strategy], $"seed={seed}"]);
         Directory.CreateDirectory(cell.Folder);
         var taskList = metrics.Keys.ToList();
         File.WriteAllText(Path.Combine(cell.Folder, "config.yaml"),
@@ -77,6 +77,21 @@ public class SweepSummaryTests
         // seg: +(0.35 − 0.35)/0.35 = 0 %; depth (lower is better): −(0.45 − 0.5)/0.5 = +10 %; the mean over the two tasks.
         Assert.Equal(5, groups[2].DeltaMtl!.Value, 9);
         Assert.Null(groups[0].DeltaMtl);
+    }
+
+    [Fact]
+    public void TrainingOnlyStrategiesAreComparedWithTheSingleTaskSetupsWithoutThem()
+    {
+        using var folder = new TempFolder();
+        Manifest(folder,
+            Cell(folder, 0, SingleSeg, 0, new Dictionary<string, (string, double)> { ["seg"] = ("miou", 0.4) }, strategy: "model.auxiliary_modules=null"),
+            Cell(folder, 1, Both, 0, new Dictionary<string, (string, double)> { ["seg"] = ("miou", 0.5), ["depth"] = ("abs_err", 0.4) }, strategy: "model.auxiliary_modules={channels: 32}"),
+            Cell(folder, 2, Both, 0, new Dictionary<string, (string, double)> { ["seg"] = ("miou", 0.3), ["depth"] = ("abs_err", 0.4) }, strategy: "model.deep_supervision={weight: 0.1}"));
+        var groups = SweepResults.Read(folder.Path).Groups;
+        // Against single-task seg (depth has none): +(0.5 − 0.4)/0.4 = +25 %, +(0.3 − 0.4)/0.4 = −25 %. Ranks: mIoU 2, 1, 3;
+        // abs_err ties the two strategies at 1.5.
+        Assert.Equal([25, -25], groups.Skip(1).Select(g => Math.Round(g.DeltaMtl!.Value, 9)));
+        Assert.Equal([2, 1.25, 2.25], groups.Select(g => g.MeanRank!.Value));
     }
 
     [Fact]
