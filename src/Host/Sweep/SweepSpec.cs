@@ -1,4 +1,5 @@
 using System.Text;
+using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using NativeMtl.Host.Config;
 using NativeMtl.Host.Training;
@@ -108,6 +109,8 @@ internal sealed record SweepSpec(string? Base, string Out, IReadOnlyList<IReadOn
     /// <summary>A YAML value as one line of flow YAML, as <c>--set</c> reads it.</summary>
     internal static string Flow(YamlNode node) => node switch
     {
+        // A quoted scalar stays quoted: it may hold a comma or a colon, or be a string that looks like a number.
+        YamlScalarNode { Style: ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } s => $"'{(s.Value ?? "").Replace("'", "''")}'",
         YamlScalarNode s => s.Value ?? "null",
         YamlSequenceNode list => $"[{string.Join(", ", list.Children.Select(Flow))}]",
         YamlMappingNode map => $"{{{string.Join(", ", map.Children.Select(e => $"{Flow(e.Key)}: {Flow(e.Value)}"))}}}",

@@ -50,6 +50,17 @@ public class SweepTests
     }
 
     [Fact]
+    public void AQuotedValueStaysQuotedInItsCellsOverride()
+    {
+        using var folder = new TempFolder();
+        var spec = SweepSpec.Read(folder.Write("sweep.yaml", "out: cells\nlist:\n  - {model.init_from: {file: 'runs/a,b/model.safetensors', prefix: \"encoder.\"}}\n"));
+        var cell = Assert.Single(spec.Cells());
+        Assert.Equal(["model.init_from={file: 'runs/a,b/model.safetensors', prefix: 'encoder.'}"], cell.Overrides);
+        Assert.Equal("runs/a,b/model.safetensors", Path.GetRelativePath(Directory.GetCurrentDirectory(),
+            NativeMtl.Host.Config.ConfigReader.Parse("", "run.yaml", cell.Overrides.Select(NativeMtl.Host.Config.ConfigOverride.Parse).ToList()).Model.InitFrom!.File));
+    }
+
+    [Fact]
     public void AnUnknownSweepFieldIsOneLineNamingItsLine()
     {
         using var folder = new TempFolder();
