@@ -186,7 +186,9 @@ internal static class ConfigReader
 
     /// <summary>A path as written in a config file, relative to its folder (the current folder for --set and the defaults).</summary>
     private static string RelativeToConfig(Value v, string path) =>
-        path.Length == 0 ? path : Path.GetFullPath(path, File.Exists(v.Document.Source) ? Path.GetDirectoryName(Path.GetFullPath(v.Document.Source))! : Directory.GetCurrentDirectory());
+        path.Length == 0 ? path : Path.GetFullPath(path, File.Exists(v.Document.Source) && !v.Document.IsOverride(v.Node)
+            ? Path.GetDirectoryName(Path.GetFullPath(v.Document.Source))!
+            : Directory.GetCurrentDirectory());
 
     private static AuxiliaryModulesConfig ReadAuxiliary(Section s)
     {
@@ -443,6 +445,9 @@ internal static class ConfigReader
             map.Children.Remove(last);
             map.Children.Add(last, o.Value);
         }
+
+        /// <summary>Whether an override (--set, a sweep's cell) wrote the node, rather than the file.</summary>
+        public bool IsOverride(YamlNode node) => _origins.ContainsKey(node);
 
         /// <summary>"config FILE line N" or the override that set the node.</summary>
         public string Where(YamlNode node) => _origins.TryGetValue(node, out var origin) ? origin : $"config {source} line {node.Start.Line}";

@@ -20,6 +20,16 @@ public class InitFromTests
     }
 
     [Fact]
+    public void ARelativePathIsTheConfigFilesInTheFileAndTheCurrentFoldersInAnOverride()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("run.yaml", "model: {init_from: w.safetensors}\n");
+        Assert.Equal(folder["w.safetensors"], NativeMtl.Host.Config.ConfigReader.Read(file, []).Model.InitFrom!.File);
+        var set = NativeMtl.Host.Config.ConfigReader.Read(file, [NativeMtl.Host.Config.ConfigOverride.Parse("model.init_from={file: w.safetensors}")]);
+        Assert.Equal(Path.Combine(Directory.GetCurrentDirectory(), "w.safetensors"), set.Model.InitFrom!.File);
+    }
+
+    [Fact]
     public void AMissingFileIsOneLineNamingTheField()
     {
         using var folder = new TempFolder();
