@@ -1,6 +1,6 @@
 """Seed 001's Fig. 3 in shape: each strategy's segmentation mIoU (x, right is better) against its depth error
 (y, drawn falling upwards, so top-right is better), mean ± std over the seeds, with the single-task runs as dotted
-lines. Reads results.csv beside it, writes fig3.svg. Plain python3, no packages:
+lines. Reads results.csv and prior/results.csv beside it, writes fig3.svg. Plain python3, no packages:
     python3 benchmarks/results/2026-11-30-cpu-auxiliary-search/fig3.py
 """
 import csv
@@ -25,6 +25,15 @@ def value(setup, task, metric):
     return None
 
 points = {NAMES[s]: (value(s, *X), value(s, *Y)) for s in NAMES}
+
+# prior.yaml's runs are one setup each (each names its own seed's weights): pooled here by the task they start from.
+import statistics
+prior_rows = list(csv.DictReader(open(os.path.join(HERE, "prior", "results.csv"))))
+for task in ("seg", "depth"):
+    def pooled(t, m):
+        v = [float(r["mean"]) for r in prior_rows if f"_{task}__main_" in r["setup"] and r["task"] == t and r["metric"] == m]
+        return statistics.mean(v), statistics.stdev(v)
+    points[f"Prior-{task}"] = (pooled(*X), pooled(*Y))
 xs = [v[0] for p in points.values() for v in [p[0]] if v] ; ys = [v[0] for p in points.values() for v in [p[1]] if v]
 x0, x1 = min(xs) - 0.01, max(xs) + 0.01
 y0, y1 = min(ys) - 0.01, max(ys) + 0.01
@@ -46,8 +55,8 @@ if points["Single-seg"][0]:
 if points["Single-depth"][1]:
     y = py(points["Single-depth"][1][0])
     out.append(f'<line x1="{M}" y1="{y:.1f}" x2="{W - M}" y2="{y:.1f}" stroke="#999" stroke-dasharray="4 3"/><text x="{M + 4}" y="{y - 4:.1f}" fill="#666">Single-depth</text>')
-colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
-for colour, name in zip(colours, ["Joint", "Deep supervision", "Auxi-both", "Auxi-NAS"]):
+colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+for colour, name in zip(colours, ["Joint", "Deep supervision", "Auxi-both", "Auxi-NAS", "Prior-seg", "Prior-depth"]):
     (mx, sx), (my, sy) = points[name]
     cx, cy = px(mx), py(my)
     out.append(f'<line x1="{px(mx - sx):.1f}" y1="{cy:.1f}" x2="{px(mx + sx):.1f}" y2="{cy:.1f}" stroke="{colour}"/>')
