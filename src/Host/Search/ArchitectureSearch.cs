@@ -94,7 +94,7 @@ internal sealed class ArchitectureSearch
                 }
                 children.Add(child);
                 batch.Add((tokens, child.Reward));
-                if (children.MaxBy(x => x.Reward) == child) WriteBest(child);
+                if (ReferenceEquals(children.MaxBy(x => x.Reward), child)) WriteBest(child);
             }
             ppo.Update(batch);
             if (update * _spec.Batch + _spec.Batch > log.Children.Count) log.AppendUpdate(update, ppo.Baseline ?? double.NaN);
