@@ -67,7 +67,7 @@ internal sealed class ArchitectureSearch
         int trained = 0;
         output.WriteLine($"search: {_spec.Children} children of {_spec.ChildSteps} steps, {_spec.Batch} per controller update; " +
             $"{_space.CellsPerTask} cells for each of {string.Join(", ", _space.Tasks)} over {_space.Taps} taps ({_space.Choices.Count} decisions); reward: main tasks {string.Join(", ", _mainTasks)}" +
-            (log.Children.Count > 0 ? $"; {log.Children.Count} children done before" : ""));
+            (log.Children.Count > 0 ? $"; {log.Children.Count} {(log.Children.Count == 1 ? "child" : "children")} done before" : ""));
         for (int update = 0; update < _spec.Children / _spec.Batch; update++)
         {
             var batch = new List<(int[] Tokens, double Reward)>();

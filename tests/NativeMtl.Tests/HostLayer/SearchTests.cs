@@ -75,6 +75,23 @@ public class SearchTests
     }
 
     [Fact]
+    public void AChildStoppedBeforeItsRewardWasLoggedIsResumedFromItsCheckpoint()
+    {
+        using var folder = new TempFolder();
+        Assert.Equal(0, TrainTestKit.Run("search", "--config", Search(folder, children: 2)).Code);
+        // As a search killed in child 2's last validation leaves it: child 1 logged, child 2's run without its final files.
+        var log = Path.Combine(folder["search"], "search.jsonl");
+        File.WriteAllLines(log, File.ReadAllLines(log).Take(1));
+        var child = Path.Combine(folder["search"], "children", "001");
+        File.Delete(Path.Combine(child, "final_metrics.json"));
+        var (code, output, error) = TrainTestKit.Run("search", "--config", Search(folder, children: 2));
+        Assert.True(code == 0, output + error);
+        Assert.Contains("1 child done before", output);
+        Assert.Contains($"resuming {child} after step 10 of 10", File.ReadAllText(child + ".log"));
+        Assert.Equal([0, 1], LogLines(folder).Where(l => l["child"] is not null).Select(l => l["child"]!.GetValue<int>()));
+    }
+
+    [Fact]
     public void ALogOfAnotherSearchIsRefused()
     {
         using var folder = new TempFolder();
