@@ -19,11 +19,11 @@ internal sealed record SearchChild(int Index, IReadOnlyList<int> Tokens, IReadOn
 /// </summary>
 internal sealed class SearchLog : IDisposable
 {
-    private readonly FileStream _stream;
+    private readonly JsonLines _lines;
 
-    private SearchLog(FileStream stream, IReadOnlyList<SearchChild> children)
+    private SearchLog(string path, IReadOnlyList<SearchChild> children)
     {
-        _stream = stream;
+        _lines = new JsonLines(path, durable: true);
         Children = children;
     }
 
@@ -57,10 +57,10 @@ internal sealed class SearchLog : IDisposable
                 if (line?["child"] is not null) children.Add(Child(line));
             }
         }
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
-        stream.SetLength(Math.Min(keep, stream.Length));
-        stream.Seek(0, SeekOrigin.End);
-        return new SearchLog(stream, children);
+        // The torn line goes, so that the next child's line starts a line of its own.
+        using (var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read))
+            stream.SetLength(Math.Min(keep, stream.Length));
+        return new SearchLog(path, children);
     }
 
     public void Append(SearchChild c) => Write(new JsonObject
@@ -75,11 +75,7 @@ internal sealed class SearchLog : IDisposable
 
     public void AppendUpdate(int update, double baseline) => Write(new JsonObject { ["update"] = update, ["baseline"] = MetricsLog.Value(baseline) });
 
-    private void Write(JsonObject line)
-    {
-        _stream.Write(Encoding.UTF8.GetBytes(line.ToJsonString(MetricsLog.Options) + "\n"));
-        _stream.Flush(flushToDisk: true);
-    }
+    private void Write(JsonObject line) => _lines.Append(line);
 
     private static SearchChild Child(JsonNode line) => new(
         line["child"]!.GetValue<int>(),
@@ -89,5 +85,5 @@ internal sealed class SearchLog : IDisposable
         line["terms"]!.AsObject().Select(p => (p.Key[..p.Key.LastIndexOf('.')], p.Key[(p.Key.LastIndexOf('.') + 1)..], p.Value?.GetValue<double>() ?? double.NaN)).ToList(),
         line["folder"]!.GetValue<string>());
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose() => _lines.Dispose();
 }

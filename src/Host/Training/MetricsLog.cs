@@ -40,9 +40,9 @@ internal sealed class MetricsLog : IDisposable
     /// <summary>A number as JSON: null where it is NaN or infinite, which JSON cannot hold and a string must not stand for.</summary>
     public static JsonNode? Value(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
 
-    private readonly FileStream _stream;
+    private readonly JsonLines _lines;
 
-    public MetricsLog(string path) => _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+    public MetricsLog(string path) => _lines = new JsonLines(path);
 
     public void Append(TrainRecord r) => Write(new JsonObject
     {
@@ -79,13 +79,9 @@ internal sealed class MetricsLog : IDisposable
     public static JsonObject MetricsObject(ValidationMetrics result) =>
         Object(result.Tasks.Select(t => (t.Task, (JsonNode?)Object(t.Metrics.Select(m => (m.Name, Value(m.Value)))))));
 
-    private void Write(JsonObject line)
-    {
-        _stream.Write(Encoding.UTF8.GetBytes(line.ToJsonString(Options) + "\n"));
-        _stream.Flush(flushToDisk: false);
-    }
+    private void Write(JsonObject line) => _lines.Append(line);
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose() => _lines.Dispose();
 
     /// <summary>Reads a metrics.jsonl; a torn last line is skipped, a bad line elsewhere is an error naming it.</summary>
     public static RunHistory Read(string path)
