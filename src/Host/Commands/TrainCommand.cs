@@ -241,7 +241,7 @@ public static class TrainCommand
             if (a.Steps is { } extended && extended <= position.Step)
                 throw new ConfigException($"--steps {extended}: the run is at step {position.Step} already; extending it needs more steps than that");
             // A run stopped during its last validation has every step but no final metrics yet: resuming finishes it.
-            if (position.Step >= trainer.TotalSteps && File.Exists(folder.FinalMetrics))
+            if (position.Step >= trainer.TotalSteps && folder.IsFinished)
             {
                 output.WriteLine($"{folder.Path} is complete ({position.Step} of {trainer.TotalSteps} steps); nothing to continue (--steps N extends it)");
                 return ExitCodes.Success;

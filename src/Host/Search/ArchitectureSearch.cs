@@ -118,7 +118,8 @@ internal sealed class ArchitectureSearch
         var cells = _space.Decode(tokens);
         var folder = Path.Combine("children", index.ToString("000", CultureInfo.InvariantCulture));
         var path = Path.Combine(_spec.Out, folder);
-        if (!File.Exists(new RunFolder(path).FinalMetrics))
+        var run = new RunFolder(path);
+        if (!run.IsFinished)
         {
             var arguments = Directory.Exists(path)
                 ? new TrainArguments { Resume = path }
@@ -132,8 +133,7 @@ internal sealed class ArchitectureSearch
             else if (code != ExitCodes.Success)
                 throw new RunInputException($"child {index + 1} could not train (exit {code}): {File.ReadLines(path + ".log").LastOrDefault()}");
         }
-        var finalMetrics = new RunFolder(path).FinalMetrics;
-        var (reward, terms) = File.Exists(finalMetrics) ? SearchReward.Of(finalMetrics, _mainTasks) : (0.0, []);
+        var (reward, terms) = run.IsFinished ? SearchReward.Of(run.FinalMetrics, _mainTasks) : (0.0, []);
         return new SearchChild(index, tokens, cells.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value.Select(s => s.ToString()).ToList()), reward, terms, folder);
     }
 

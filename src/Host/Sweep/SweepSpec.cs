@@ -14,7 +14,7 @@ internal sealed record SweepCell(int Index, string Folder, IReadOnlyList<string>
     public string Label => string.Join(", ", Overrides);
 
     /// <summary>Whether the cell's run finished (it has final_metrics.json): such a cell is never run again.</summary>
-    public bool IsDone => File.Exists(new RunFolder(Folder).FinalMetrics);
+    public bool IsDone => new RunFolder(Folder).IsFinished;
 }
 
 /// <summary>

@@ -23,6 +23,9 @@ internal sealed partial class RunFolder(string path)
 
     public string FinalMetrics => Combine("final_metrics.json");
 
+    /// <summary>Whether the run finished: its last validation wrote final_metrics.json.</summary>
+    public bool IsFinished => File.Exists(FinalMetrics);
+
     /// <summary>The pose task's panel of validation samples (an SVG the report shows), from the last validation.</summary>
     public string PosePanel => Combine("pose_panel.svg");
 
