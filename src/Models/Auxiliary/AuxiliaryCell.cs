@@ -23,6 +23,11 @@ public static class AdaptorOps
 
     public static string Name(AdaptorOp op) => Names[(int)op];
 
+    /// <summary>Convolutions of <paramref name="width"/> output channels followed by BN and ReLU: every adaptor's form
+    /// but skip's.</summary>
+    public static Sequential Normalised(IEnumerable<Layer> convs, int width, BuildContext context) =>
+        new([.. convs, context.BatchNorm(width), new ReLU()]);
+
     public static bool TryParse(string name, out AdaptorOp op)
     {
         int i = Array.IndexOf(Names, name);
@@ -39,7 +44,7 @@ public static class AdaptorOps
     /// </summary>
     public static Layer Create(AdaptorOp op, int inChannels, int width, BuildContext context)
     {
-        Sequential Normalised(params Layer[] convs) => new([.. convs, context.BatchNorm(width), new ReLU()]);
+        Sequential Normalised(params Layer[] convs) => AdaptorOps.Normalised(convs, width, context);
         Layer Separable(int dilation) => Normalised(
             new Conv2d(inChannels, inChannels, 3, context.Generator, padding: dilation, dilation: dilation, groups: inChannels, bias: false, dtype: context.DType, device: context.Device),
             context.Conv(inChannels, width, 1));

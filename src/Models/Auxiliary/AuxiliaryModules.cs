@@ -125,7 +125,7 @@ public sealed class AuxiliaryModules : Module
 /// </summary>
 public sealed class AuxiliaryModule : Module
 {
-    private readonly ModuleList<Sequential>? _adaptors;
+    private readonly ModuleList<Layer>? _adaptors;
     private readonly ModuleList<AuxiliaryCell>? _cells;
     private readonly int[] _outputs = [];
     private readonly ConvHead _head;
@@ -138,13 +138,15 @@ public sealed class AuxiliaryModule : Module
         _task = task.Name;
         Taps = taps;
         _aggregator = options.Aggregator;
-        int kernel = options.Adaptor == AdaptorKind.Conv1x1 ? 1 : 3, width = options.Channels;
-        _adaptors = AddModule("adaptors", new ModuleList<Sequential>(taps.Select(t => new Sequential(
-            options.Adaptor == AdaptorKind.Deformable3x3
-                ? new DeformableConv2d(encoder.StageChannels[t.Stage], width, 3, context.Generator, padding: 1, bias: false, dtype: context.DType, device: context.Device)
-                : context.Conv(encoder.StageChannels[t.Stage], width, kernel, padding: kernel / 2),
-            context.BatchNorm(width),
-            new ReLU()))));
+        int width = options.Channels;
+        // Two of the basic adaptors are operations of the search space; the 3×3 convolution is the paper's variant.
+        Layer Adaptor(int channels) => options.Adaptor switch
+        {
+            AdaptorKind.Conv1x1 => AdaptorOps.Create(AdaptorOp.Conv1x1, channels, width, context),
+            AdaptorKind.Deformable3x3 => AdaptorOps.Create(AdaptorOp.Deformable3x3, channels, width, context),
+            _ => AdaptorOps.Normalised([context.Conv(channels, width, 3, padding: 1)], width, context),
+        };
+        _adaptors = AddModule("adaptors", new ModuleList<Layer>(taps.Select(t => Adaptor(encoder.StageChannels[t.Stage]))));
         int aggregated = _aggregator == AggregatorKind.Concat ? width * taps.Count : width;
         _head = AddModule("head", new ConvHead(new HeadOptions { InChannels = aggregated, HiddenChannels = width, OutChannels = task.Channels }, context));
     }
